@@ -1,0 +1,169 @@
+using System.Collections.Concurrent;
+using Chat.Runtime.Diagnostics;
+using Chat.Runtime.Hosting;
+using Chat.Runtime.Invocation;
+using Microsoft.Extensions.Options;
+
+namespace Chat.Runtime.Activation;
+
+/// <summary>
+/// The activations of this silo, keyed by grain id. Creates an activation on a grain's first call,
+/// collects idle ones, expires overdue requests, and deactivates everything on shutdown.
+/// </summary>
+internal sealed class Catalog : IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<GrainId, ActivationData> _activations = new();
+    private readonly GrainClassRegistry _classes;
+    private readonly Lazy<IGrainFactory> _grainFactory;
+    private readonly ITimer _collectionTimer;
+    private readonly ITimer _timeoutTimer;
+    private readonly TimeSpan _collectionAge;
+    private readonly TimeProvider _time;
+    private Action<GrainRequest>? _redispatch;
+
+    public Catalog(
+        GrainClassRegistry classes,
+        IServiceProvider services,
+        TimeProvider time,
+        IOptions<ActivationOptions> activationOptions,
+        IOptions<MessagingOptions> messagingOptions,
+        RuntimeLog log,
+        RuntimeMetrics metrics,
+        Lazy<IGrainFactory> grainFactory)
+    {
+        _classes = classes;
+        Services = services;
+        _time = time;
+        Options = activationOptions.Value;
+        Log = log;
+        Metrics = metrics;
+        _grainFactory = grainFactory;
+        _collectionAge = Options.CollectionAge;
+        metrics.QueueLengthProvider = () => _activations.Values.Sum(a => (long)a.QueueLength);
+        _collectionTimer = time.CreateTimer(static s => ((Catalog)s!).CollectIdle(), this, Options.CollectionQuantum, Options.CollectionQuantum);
+        var check = messagingOptions.Value.TimeoutCheckInterval;
+        _timeoutTimer = time.CreateTimer(static s => ((Catalog)s!).ExpireOverdueRequests(), this, check, check);
+    }
+
+    public TimeProvider Time => _time;
+
+    public IServiceProvider Services { get; }
+
+    public ActivationOptions Options { get; }
+
+    public RuntimeLog Log { get; }
+
+    public RuntimeMetrics Metrics { get; }
+
+    public IGrainFactory GrainFactory => _grainFactory.Value;
+
+    public int Count => _activations.Count;
+
+    public IEnumerable<ActivationData> Activations => _activations.Values;
+
+    /// <summary>Where requests go when their activation deactivated before running them.</summary>
+    public void SetRedispatch(Action<GrainRequest> redispatch) => _redispatch = redispatch;
+
+    /// <summary>Queues a request on the target's activation, creating it when needed.</summary>
+    public void Enqueue(GrainRequest request)
+    {
+        var grainClass = _classes.Find(request.Target.Type);
+        if (grainClass is null)
+        {
+            request.TryFail(new GrainTypeNotFoundException($"No grain class implements grain type '{request.Target.Type}' on this silo."));
+            return;
+        }
+
+        while (true)
+        {
+            var activation = _activations.GetOrAdd(
+                request.Target,
+                static (id, state) => new ActivationData(id, state.grainClass, state.catalog),
+                (grainClass, catalog: this));
+            if (activation.TryEnqueue(request))
+            {
+                return;
+            }
+
+            // That activation finished deactivating between lookup and enqueue: forget it and look again.
+            _activations.TryRemove(KeyValuePair.Create(request.Target, activation));
+        }
+    }
+
+    /// <summary>True when an activation of the grain is present on this silo (any state).</summary>
+    public bool Contains(GrainId grainId) => _activations.ContainsKey(grainId);
+
+    public void Redispatch(GrainRequest request)
+    {
+        if (_redispatch is { } redispatch)
+        {
+            redispatch(request);
+        }
+        else
+        {
+            Enqueue(request);
+        }
+    }
+
+    public void OnActivationGone(ActivationData activation) =>
+        _activations.TryRemove(KeyValuePair.Create(activation.GrainId, activation));
+
+    /// <summary>Asks every activation to deactivate and waits until all are gone or the timeout passes.</summary>
+    public async Task DeactivateAllAsync(DeactivationReason reason, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        foreach (var activation in _activations.Values)
+        {
+            activation.Deactivate(reason);
+        }
+
+        var deadline = DateTime.UtcNow + timeout;
+        while (!_activations.IsEmpty && DateTime.UtcNow < deadline && !cancellationToken.IsCancellationRequested)
+        {
+            foreach (var activation in _activations.Values)
+            {
+                activation.Deactivate(reason);
+            }
+
+            await Task.Delay(10, CancellationToken.None).ConfigureAwait(false);
+        }
+
+        if (!_activations.IsEmpty)
+        {
+            Log.ActivationsLeftAtShutdown(_activations.Count);
+        }
+    }
+
+    public static GrainCallTimeoutException TimeoutException(GrainRequest request) =>
+        new($"{request.InterfaceName}.{request.MethodName} on {request.Target} did not complete within its timeout.");
+
+    private void CollectIdle()
+    {
+        var now = _time.GetTimestamp();
+        foreach (var activation in _activations.Values)
+        {
+            var age = _classes.Find(activation.GrainType)?.CollectionAge ?? _collectionAge;
+            activation.CollectIfIdle(now, age);
+        }
+    }
+
+    private void ExpireOverdueRequests()
+    {
+        var now = _time.GetTimestamp();
+        var expired = new List<GrainRequest>();
+        foreach (var activation in _activations.Values)
+        {
+            activation.ExpireRequests(now, expired);
+        }
+
+        foreach (var request in expired)
+        {
+            request.TryFail(TimeoutException(request));
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _collectionTimer.DisposeAsync().ConfigureAwait(false);
+        await _timeoutTimer.DisposeAsync().ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,74 @@
+using Chat.Runtime.Activation;
+using Chat.Runtime.Timers;
+
+namespace Chat.Runtime;
+
+/// <summary>
+/// Base class of grain implementations. The runtime constructs a grain (constructor parameters
+/// come from dependency injection; <see cref="PersistentStateAttribute"/> parameters get the
+/// grain's state), loads its state, calls <see cref="OnActivateAsync"/>, then runs its requests
+/// one turn at a time. <see cref="GrainId"/> and the other members are available from
+/// <see cref="OnActivateAsync"/> on, not in the constructor (inject <see cref="IGrainContext"/> there).
+/// </summary>
+public abstract class Grain : IAddressable
+{
+    private IGrainContext? _context;
+
+    /// <summary>The grain's runtime context.</summary>
+    public IGrainContext GrainContext
+    {
+        get => _context ?? throw new InvalidOperationException("The grain's context is set after construction; inject IGrainContext into the constructor to use it there.");
+        internal set => _context = value;
+    }
+
+    /// <summary>This grain's id.</summary>
+    public GrainId GrainId => GrainContext.GrainId;
+
+    /// <summary>Creates references to other grains.</summary>
+    protected IGrainFactory GrainFactory => GrainContext.GrainFactory;
+
+    /// <summary>Called after the state is loaded and before the first request runs. Throwing fails the queued requests.</summary>
+    public virtual Task OnActivateAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Called when the activation is deactivated (best effort: a crash skips it).</summary>
+    public virtual Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Deactivate after the current turn.</summary>
+    protected void DeactivateOnIdle() => GrainContext.Deactivate(new DeactivationReason(DeactivationReasonCode.ApplicationRequested, "DeactivateOnIdle"));
+
+    /// <summary>Keep the activation at least this long even if idle.</summary>
+    protected void DelayDeactivation(TimeSpan timeSpan) => GrainContext.DelayDeactivation(timeSpan);
+
+    /// <summary>Registers a timer whose callback runs as a turn of this grain; stopped on deactivation.</summary>
+    protected IGrainTimer RegisterGrainTimer(Func<CancellationToken, Task> callback, GrainTimerCreationOptions options) =>
+        GrainContext.RegisterGrainTimer(callback, options);
+
+    /// <summary>Registers a timer with a due time and period.</summary>
+    protected IGrainTimer RegisterGrainTimer(Func<CancellationToken, Task> callback, TimeSpan dueTime, TimeSpan period) =>
+        GrainContext.RegisterGrainTimer(callback, new GrainTimerCreationOptions { DueTime = dueTime, Period = period });
+}
+
+/// <summary>What the runtime offers one activation.</summary>
+public interface IGrainContext
+{
+    /// <summary>The grain's id.</summary>
+    GrainId GrainId { get; }
+
+    /// <summary>The grain instance (once created).</summary>
+    object? GrainInstance { get; }
+
+    /// <summary>Creates grain references.</summary>
+    IGrainFactory GrainFactory { get; }
+
+    /// <summary>Services of the silo.</summary>
+    IServiceProvider ActivationServices { get; }
+
+    /// <summary>Requests deactivation once running requests finish.</summary>
+    void Deactivate(DeactivationReason reason);
+
+    /// <summary>Keeps the activation alive at least this long.</summary>
+    void DelayDeactivation(TimeSpan timeSpan);
+
+    /// <summary>Registers a grain timer.</summary>
+    IGrainTimer RegisterGrainTimer(Func<CancellationToken, Task> callback, GrainTimerCreationOptions options);
+}

@@ -1,0 +1,50 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Chat.Runtime.Invocation;
+
+/// <summary>
+/// Serialises grain references declared as grain interfaces as their text id (<c>type/key</c>) and
+/// binds them back to the receiving process's grain factory.
+/// </summary>
+internal sealed class GrainReferenceJsonConverterFactory(Func<IGrainFactory> grainFactory) : JsonConverterFactory
+{
+    public override bool CanConvert(Type typeToConvert) => typeToConvert.IsInterface && typeof(IAddressable).IsAssignableFrom(typeToConvert) && typeToConvert != typeof(IAddressable);
+
+    public override JsonConverter CreateConverter(Type typeToConvert, JsonSerializerOptions options) =>
+        (JsonConverter)Activator.CreateInstance(typeof(Converter<>).MakeGenericType(typeToConvert), grainFactory)!;
+
+    private sealed class Converter<T>(Func<IGrainFactory> grainFactory) : JsonConverter<T>
+        where T : class, IAddressable
+    {
+        public override T? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+        {
+            if (reader.TokenType == JsonTokenType.Null)
+            {
+                return null;
+            }
+
+            var id = GrainId.Parse(reader.GetString() ?? throw new JsonException("A grain reference must be a string."));
+            return (T)grainFactory().GetGrain(typeof(T), id);
+        }
+
+        public override void Write(Utf8JsonWriter writer, T value, JsonSerializerOptions options) =>
+            writer.WriteStringValue(value.GetGrainId().ToString());
+    }
+}
+
+/// <summary>The JSON settings the runtime uses for arguments, results, copies and stored state.</summary>
+internal static class RuntimeJson
+{
+    public static JsonSerializerOptions CreateOptions(Func<IGrainFactory> grainFactory)
+    {
+        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web)
+        {
+            IncludeFields = true,
+            NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        };
+        options.Converters.Add(new GrainReferenceJsonConverterFactory(grainFactory));
+        options.MakeReadOnly(populateMissingResolver: true);
+        return options;
+    }
+}
