@@ -107,7 +107,7 @@ internal sealed class GrainClassRegistry
 
     /// <summary>The non-abstract grain classes of an assembly.</summary>
     public static IEnumerable<Type> GrainClassesOf(Assembly assembly) =>
-        assembly.GetTypes().Where(t => t is { IsClass: true, IsAbstract: false } && t.GetInterfaces().Any(IsGrainInterface));
+        assembly.GetTypes().Where(t => t is { IsClass: true, IsAbstract: false } && !typeof(GrainReference).IsAssignableFrom(t) && t.GetInterfaces().Any(IsGrainInterface));
 
     private static bool IsGrainInterface(Type type) =>
         typeof(IGrain).IsAssignableFrom(type)

@@ -181,6 +181,7 @@ public static class SiloHostingExtensions
         services.TryAddSingleton<RuntimeMetrics>();
         services.TryAddSingleton<RuntimeLog>();
         services.TryAddSingleton<RuntimeServices>();
+        services.TryAddSingleton(sp => new RuntimeServicesAccessor(sp.GetRequiredService<RuntimeServices>().SerializerOptions));
         services.TryAddSingleton<IDeepCopier>(sp => new JsonDeepCopier(sp.GetRequiredService<RuntimeServices>().SerializerOptions));
         services.TryAddSingleton(sp => new GrainClassRegistry(
             sp.GetServices<GrainClassRegistration>().Select(r => r.GrainClass),
@@ -233,4 +234,13 @@ internal sealed class SiloHostedService(
         client.Stop();
         await catalog.DisposeAsync().ConfigureAwait(false);
     }
+}
+
+/// <summary>Gives tests and hosts the runtime's JSON settings (the ones grain references bind with).</summary>
+public sealed class RuntimeServicesAccessor
+{
+    internal RuntimeServicesAccessor(System.Text.Json.JsonSerializerOptions serializerOptions) => SerializerOptions = serializerOptions;
+
+    /// <summary>The runtime's JSON settings.</summary>
+    public System.Text.Json.JsonSerializerOptions SerializerOptions { get; }
 }

@@ -1,0 +1,66 @@
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Chat.Silo.Hosting;
+
+/// <summary>Composition of the silo host: the steps Program.cs calls.</summary>
+public static partial class SiloHostingExtensions
+{
+    /// <summary>Registers options (validated at startup), the PostgreSQL data source and health checks.</summary>
+    public static WebApplicationBuilder AddChatSiloHost(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+
+        services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<DatabaseOptions>, DatabaseOptionsValidator>();
+        services.AddOptions<SiloOptions>().BindConfiguration(SiloOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<SiloOptions>, SiloOptionsValidator>();
+
+        services.AddSingleton(provider =>
+        {
+            var options = provider.GetRequiredService<IOptions<DatabaseOptions>>().Value;
+            return new NpgsqlDataSourceBuilder(options.ConnectionString)
+            {
+                Name = "chat-silo",
+            }.Build();
+        });
+
+        services.AddChatHealthChecks();
+        return builder;
+    }
+
+    /// <summary>Maps the silo's HTTP endpoints (for now: health).</summary>
+    public static WebApplication MapChatSiloEndpoints(this WebApplication app)
+    {
+        app.MapChatHealthEndpoints();
+        return app;
+    }
+
+    /// <summary>Logs who this silo is and where its database is, once the host has started.</summary>
+    public static WebApplication LogChatSiloStartup(this WebApplication app)
+    {
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            var silo = app.Services.GetRequiredService<IOptions<SiloOptions>>().Value;
+            var database = app.Services.GetRequiredService<IOptions<DatabaseOptions>>().Value;
+            LogStarted(app.Logger, silo.Name, database.DescribeTarget(), ListeningAddresses(app));
+        });
+        app.Lifetime.ApplicationStopping.Register(() =>
+            LogStopping(app.Logger, app.Services.GetRequiredService<IOptions<SiloOptions>>().Value.Name));
+        return app;
+    }
+
+    private static string ListeningAddresses(WebApplication app)
+    {
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses;
+        return addresses is { Count: > 0 } ? string.Join(", ", addresses) : "(in-process test server)";
+    }
+
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Silo {SiloName} started; database {DatabaseTarget}; listening on {Urls}")]
+    private static partial void LogStarted(ILogger logger, string siloName, string databaseTarget, string urls);
+
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "Silo {SiloName} stopping")]
+    private static partial void LogStopping(ILogger logger, string siloName);
+}
