@@ -71,6 +71,8 @@ internal sealed class ActivationData : IThreadPoolWorkItem, IRequestCompletionLi
 
     public string GrainType => _grainClass.GrainType;
 
+    public IDeepCopier ResultCopier => _catalog.Copier;
+
     public bool IsValid
     {
         get
@@ -389,7 +391,9 @@ internal sealed class ActivationData : IThreadPoolWorkItem, IRequestCompletionLi
         }
 
         _scheduled = true;
-        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        // The local queue of the current pool thread: cheaper than the global queue, and the
+        // activation's data is likely still in this core's cache.
+        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: true);
     }
 
     private bool HasRunnableWork()

@@ -29,8 +29,10 @@ internal sealed class Catalog : IAsyncDisposable
         IOptions<MessagingOptions> messagingOptions,
         RuntimeLog log,
         RuntimeMetrics metrics,
-        Lazy<IGrainFactory> grainFactory)
+        Lazy<IGrainFactory> grainFactory,
+        IDeepCopier copier)
     {
+        Copier = copier;
         _classes = classes;
         Services = services;
         _time = time;
@@ -46,6 +48,8 @@ internal sealed class Catalog : IAsyncDisposable
     }
 
     public TimeProvider Time => _time;
+
+    public IDeepCopier Copier { get; }
 
     public IServiceProvider Services { get; }
 

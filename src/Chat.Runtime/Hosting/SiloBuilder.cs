@@ -194,7 +194,8 @@ public static class SiloHostingExtensions
             sp.GetRequiredService<IOptions<MessagingOptions>>(),
             sp.GetRequiredService<RuntimeLog>(),
             sp.GetRequiredService<RuntimeMetrics>(),
-            new Lazy<IGrainFactory>(sp.GetRequiredService<IGrainFactory>)));
+            new Lazy<IGrainFactory>(sp.GetRequiredService<IGrainFactory>),
+            sp.GetRequiredService<IDeepCopier>()));
         services.TryAddSingleton<SiloRuntimeClient>();
         services.TryAddSingleton<IGrainFactory>(sp => sp.GetRequiredService<SiloRuntimeClient>());
         services.TryAddSingleton<IClusterClient>(sp => sp.GetRequiredService<SiloRuntimeClient>());

@@ -34,6 +34,9 @@ public interface IResponseSink
 /// <summary>Told when a request that an activation started has finished.</summary>
 internal interface IRequestCompletionListener
 {
+    /// <summary>Copies results for the local caller.</summary>
+    IDeepCopier ResultCopier { get; }
+
     void OnRequestFinished(GrainRequest request, Exception? exception);
 }
 
@@ -52,9 +55,6 @@ public abstract class GrainRequest
 
     /// <summary>When the request was sent, as a <see cref="TimeProvider"/> timestamp.</summary>
     internal long SentTimestamp { get; set; }
-
-    /// <summary>Copies results for local callers; null when the result leaves the process anyway.</summary>
-    internal IDeepCopier? ResultCopier { get; set; }
 
     /// <summary>Deadline as a <see cref="TimeProvider"/> timestamp; 0 means none.</summary>
     internal long DeadlineTimestamp { get; set; }
@@ -111,8 +111,7 @@ public abstract class GrainRequest
 public abstract class GrainRequest<TResult> : GrainRequest, IValueTaskSource<TResult>, IValueTaskSource
 {
     private ManualResetValueTaskSourceCore<TResult> _core;
-    private ValueTask<TResult> _pending;
-    private Action? _onPendingCompleted;
+    private PendingInvocation? _pending;
 
     /// <summary>Calls the grain method.</summary>
     protected abstract ValueTask<TResult> InvokeCore(object grain);
@@ -142,18 +141,33 @@ public abstract class GrainRequest<TResult> : GrainRequest, IValueTaskSource<TRe
             return;
         }
 
-        _pending = pending;
         // The grain's own continuations run on its activation; this one only records the outcome,
-        // so it must not capture the activation's context.
-        _onPendingCompleted ??= OnPendingCompleted;
-        pending.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_onPendingCompleted);
+        // so it must not capture the activation's context. Only asynchronous methods pay for it.
+        var holder = _pending ??= new PendingInvocation(this);
+        holder.Pending = pending;
+        pending.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(holder.OnCompleted);
     }
 
-    private void OnPendingCompleted()
+    private sealed class PendingInvocation
     {
-        var pending = _pending;
-        _pending = default;
-        CompleteFrom(pending);
+        private readonly GrainRequest<TResult> _owner;
+
+        public PendingInvocation(GrainRequest<TResult> owner)
+        {
+            _owner = owner;
+            OnCompleted = Complete;
+        }
+
+        public ValueTask<TResult> Pending { get; set; }
+
+        public Action OnCompleted { get; }
+
+        private void Complete()
+        {
+            var pending = Pending;
+            Pending = default;
+            _owner.CompleteFrom(pending);
+        }
     }
 
     private void CompleteFrom(ValueTask<TResult> pending)
@@ -175,7 +189,7 @@ public abstract class GrainRequest<TResult> : GrainRequest, IValueTaskSource<TRe
     private void Finish(TResult? result, Exception? exception)
     {
         // Copy before the activation learns the turn ended: the next turn may change what the result points to.
-        if (exception is null && ResultCopier is { } copier)
+        if (exception is null && ResponseSink is null && Listener?.ResultCopier is { } copier)
         {
             try
             {

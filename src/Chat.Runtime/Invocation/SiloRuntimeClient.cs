@@ -62,7 +62,6 @@ internal sealed class SiloRuntimeClient : IGrainCallInvoker, IClusterClient
             return;
         }
 
-        request.ResultCopier = _copier;
         _catalog.Enqueue(request);
     }
 
