@@ -1,0 +1,88 @@
+using System.Net;
+using System.Net.Sockets;
+using Chat.Testing;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Configuration;
+using Xunit;
+
+namespace Chat.Grains.Tests.Hosting;
+
+/// <summary>The real silo host, started in-process against a throwaway database.</summary>
+public sealed class SiloHostTests(PostgresDatabaseFixture database) : IClassFixture<PostgresDatabaseFixture>
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task Live_and_ready_answer_200_when_the_database_is_reachable()
+    {
+        await using var factory = CreateFactory(database.ConnectionString);
+        using var client = factory.CreateClient();
+
+        var live = await client.GetAsync("/health/live").WaitAsync(Timeout);
+        var ready = await client.GetAsync("/health/ready").WaitAsync(Timeout);
+
+        Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        Assert.Contains("\"postgres\"", await ready.Content.ReadAsStringAsync().WaitAsync(Timeout), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Ready_answers_503_while_live_answers_200_when_the_database_is_unreachable()
+    {
+        await using var factory = CreateFactory(UnreachableConnectionString());
+        using var client = factory.CreateClient();
+
+        var live = await client.GetAsync("/health/live").WaitAsync(Timeout);
+        var ready = await client.GetAsync("/health/ready").WaitAsync(Timeout);
+
+        Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+    }
+
+    [Fact]
+    public async Task Startup_fails_naming_the_option_when_the_connection_string_is_missing()
+    {
+        await using var factory = CreateFactory(connectionString: "");
+
+        var exception = Record.Exception(() => factory.CreateClient());
+
+        Assert.NotNull(exception);
+        Assert.Contains("Chat:Database:ConnectionString is required", AllMessages(exception), StringComparison.Ordinal);
+    }
+
+    private static WebApplicationFactory<Program> CreateFactory(string connectionString) =>
+        new WebApplicationFactory<Program>().WithWebHostBuilder(builder =>
+            builder.ConfigureAppConfiguration((_, configuration) =>
+                configuration.AddInMemoryCollection(new Dictionary<string, string?>
+                {
+                    ["Chat:Database:ConnectionString"] = connectionString,
+                    ["Chat:Database:HealthCheckTimeoutSeconds"] = "5",
+                    ["Chat:Silo:Name"] = "silo-test",
+                })));
+
+    /// <summary>A connection string pointing at a port nothing listens on.</summary>
+    internal static string UnreachableConnectionString()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return $"Host=127.0.0.1;Port={port};Username=postgres;Database=chat;Timeout=3";
+    }
+
+    private static string AllMessages(Exception exception)
+    {
+        var messages = new List<string>();
+        for (Exception? current = exception; current is not null; current = current.InnerException)
+        {
+            messages.Add(current.Message);
+            if (current is AggregateException aggregate)
+            {
+                messages.AddRange(aggregate.InnerExceptions.Select(inner => inner.Message));
+            }
+        }
+
+        return string.Join(Environment.NewLine, messages);
+    }
+}
