@@ -137,6 +137,7 @@ public sealed class GrainProxyGenerator : IIncrementalGenerator
         sb.AppendLine("    [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]");
         sb.AppendLine($"    public static class {flat}_Requests");
         sb.AppendLine("    {");
+        sb.AppendLine($"        public const string InterfaceName = \"{grainInterface.ToDisplayString()}\";");
         sb.AppendLine("        public static global::Chat.Runtime.Invocation.GrainRequest Create(int methodId) => methodId switch");
         sb.AppendLine("        {");
         for (var i = 0; i < declared.Count; i++)

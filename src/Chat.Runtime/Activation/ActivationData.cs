@@ -194,6 +194,32 @@ internal sealed class ActivationData : IThreadPoolWorkItem, IRequestCompletionLi
         }
     }
 
+    /// <summary>Ends the activation at once: no OnDeactivateAsync, queued requests fail (a crash).</summary>
+    public void Abort()
+    {
+        List<QueuedWork> dropped;
+        GrainTimer[] timers;
+        lock (_lock)
+        {
+            _lifecycle = Lifecycle.Invalid;
+            dropped = [.. _waiting, .. _interleaving];
+            _waiting.Clear();
+            _interleaving.Clear();
+            _continuations.Clear();
+            timers = [.. _timers];
+        }
+
+        foreach (var timer in timers)
+        {
+            timer.Dispose();
+        }
+
+        foreach (var work in dropped)
+        {
+            work.Request?.TryFail(new SiloUnavailableException("The silo stopped."));
+        }
+    }
+
     /// <summary>Deactivates if unused for longer than <paramref name="collectionAge"/>.</summary>
     public void CollectIfIdle(long now, TimeSpan collectionAge)
     {

@@ -112,6 +112,29 @@ internal sealed class Catalog : IAsyncDisposable
     public void OnActivationGone(ActivationData activation) =>
         _activations.TryRemove(KeyValuePair.Create(activation.GrainId, activation));
 
+    /// <summary>Deactivates the activations whose grain matches <paramref name="predicate"/>.</summary>
+    public void DeactivateWhere(Func<GrainId, bool> predicate, DeactivationReason reason)
+    {
+        foreach (var activation in _activations.Values)
+        {
+            if (predicate(activation.GrainId))
+            {
+                activation.Deactivate(reason);
+            }
+        }
+    }
+
+    /// <summary>Drops every activation without deactivating it (a crash, for tests).</summary>
+    public void Abort()
+    {
+        foreach (var activation in _activations.Values)
+        {
+            activation.Abort();
+        }
+
+        _activations.Clear();
+    }
+
     /// <summary>Asks every activation to deactivate and waits until all are gone or the timeout passes.</summary>
     public async Task DeactivateAllAsync(DeactivationReason reason, TimeSpan timeout, CancellationToken cancellationToken)
     {

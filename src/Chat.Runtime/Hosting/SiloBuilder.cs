@@ -3,6 +3,7 @@ using System.Text.Json;
 using Chat.Runtime.Activation;
 using Chat.Runtime.Diagnostics;
 using Chat.Runtime.Invocation;
+using Chat.Runtime.Membership;
 using Chat.Runtime.Persistence;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -76,6 +77,26 @@ public sealed class SiloBuilder
         return this;
     }
 
+    /// <summary>
+    /// Joins a cluster: membership in the silo's database (<c>Chat:Database</c>), a TCP port for
+    /// silos and clients, placement by rendezvous hashing. Options bind from <c>Chat:Cluster</c>.
+    /// Without it the silo runs alone and reachable only from this process.
+    /// </summary>
+    public SiloBuilder UseClustering()
+    {
+        UseDatabase();
+        if (Services.Any(d => d.ServiceType == typeof(SiloCluster)))
+        {
+            return this;
+        }
+
+        Services.AddOptions<ClusterOptions>().BindConfiguration(ClusterOptions.SectionName)
+                .ValidateOnStart();
+        Services.AddSingleton<IValidateOptions<ClusterOptions>, ClusterOptionsValidator>();
+        Services.AddSingleton<SiloCluster>();
+        return this;
+    }
+
     /// <summary>Configures options.</summary>
     public SiloBuilder Configure<TOptions>(Action<TOptions> configure)
         where TOptions : class
@@ -130,6 +151,16 @@ public sealed class RuntimeDataSource : IAsyncDisposable
 }
 
 internal sealed record GrainClassRegistration(Type GrainClass);
+
+/// <summary>Reports every invalid cluster option by name.</summary>
+internal sealed class ClusterOptionsValidator : IValidateOptions<ClusterOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ClusterOptions options)
+    {
+        var failures = options.Validate().ToList();
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}
 
 /// <summary>Runtime-wide singletons that depend on each other lazily.</summary>
 internal sealed class RuntimeServices(IServiceProvider services)
@@ -197,6 +228,7 @@ public static class SiloHostingExtensions
             new Lazy<IGrainFactory>(sp.GetRequiredService<IGrainFactory>),
             sp.GetRequiredService<IDeepCopier>()));
         services.TryAddSingleton<SiloRuntimeClient>();
+        services.TryAddSingleton<SiloState>();
         services.TryAddSingleton<IGrainFactory>(sp => sp.GetRequiredService<SiloRuntimeClient>());
         services.TryAddSingleton<IClusterClient>(sp => sp.GetRequiredService<SiloRuntimeClient>());
         services.AddHostedService<SiloHostedService>();
@@ -205,14 +237,19 @@ public static class SiloHostingExtensions
     private sealed class SiloMarker;
 }
 
-/// <summary>Starts the silo (startup tasks, then calls) and stops it (deactivate everything, then refuse calls).</summary>
+/// <summary>
+/// Starts the silo (startup tasks, then the cluster, then calls) and stops it gracefully: leave the
+/// cluster's placement, deactivate every grain (their state is written), then mark ourselves dead.
+/// </summary>
 internal sealed class SiloHostedService(
     IEnumerable<ISiloStartupTask> startupTasks,
     Catalog catalog,
     SiloRuntimeClient client,
+    SiloState state,
     IOptions<SiloOptions> siloOptions,
     IOptions<ActivationOptions> activationOptions,
-    RuntimeLog log) : IHostedService
+    RuntimeLog log,
+    SiloCluster? cluster = null) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -221,20 +258,93 @@ internal sealed class SiloHostedService(
             await task.ExecuteAsync(cancellationToken).ConfigureAwait(false);
         }
 
+        if (cluster is not null)
+        {
+            await cluster.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        state.MarkStarted();
         var options = siloOptions.Value;
         log.SiloStarted(options.Name, options.ServiceId, options.ClusterId);
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        if (state.IsKilled)
+        {
+            return;
+        }
+
+        state.MarkStopping();
         log.SiloStopping(siloOptions.Value.Name, catalog.Count);
+        if (cluster is not null)
+        {
+            await cluster.BeginLeaveAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         await catalog.DeactivateAllAsync(
             new DeactivationReason(DeactivationReasonCode.ShuttingDown, "silo stopping"),
             activationOptions.Value.DeactivationTimeout,
             cancellationToken).ConfigureAwait(false);
+        if (cluster is not null)
+        {
+            await cluster.LeaveAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         client.Stop();
         await catalog.DisposeAsync().ConfigureAwait(false);
+        state.MarkStopped();
     }
+}
+
+/// <summary>What a silo is doing now: for health checks, status pages and metrics.</summary>
+public sealed class SiloState
+{
+    private readonly IServiceProvider _services;
+    private volatile int _phase;
+    private volatile bool _killed;
+
+    /// <summary>Created by the runtime.</summary>
+    public SiloState(IServiceProvider services) => _services = services;
+
+    /// <summary>Started and (when clustered) active in the cluster.</summary>
+    public bool IsActive => _phase == 1 && (Cluster is null || Cluster.IsActive);
+
+    /// <summary>The silo's cluster address, when clustered.</summary>
+    public Messaging.SiloAddress? Address => Cluster?.Address;
+
+    /// <summary>The membership view, when clustered.</summary>
+    public ClusterView View => Cluster?.View ?? ClusterView.Empty;
+
+    /// <summary>Activations on this silo.</summary>
+    public int ActivationCount => _services.GetRequiredService<Catalog>().Count;
+
+    /// <summary>Activations per grain type on this silo.</summary>
+    public IReadOnlyDictionary<string, int> ActivationsByType =>
+        _services.GetRequiredService<Catalog>().Activations.GroupBy(a => a.GrainType).ToDictionary(g => g.Key, g => g.Count());
+
+    internal bool IsKilled => _killed;
+
+    private SiloCluster? Cluster => _services.GetService<SiloCluster>();
+
+    internal void MarkStarted() => _phase = 1;
+
+    internal void MarkStopping() => _phase = 2;
+
+    internal void MarkStopped() => _phase = 3;
+
+    /// <summary>Crashes the silo in place: sockets dropped, no goodbye, grains gone without deactivation.</summary>
+    internal void Kill()
+    {
+        _killed = true;
+        _phase = 3;
+        Cluster?.Kill();
+        _services.GetRequiredService<SiloRuntimeClient>().Stop();
+        _services.GetRequiredService<Catalog>().Abort();
+    }
+
+    /// <summary>Freezes heartbeats and failure detection (a stand-in for a long pause).</summary>
+    internal void Pause(bool paused) => Cluster?.Pause(paused);
 }
 
 /// <summary>Gives tests and hosts the runtime's JSON settings (the ones grain references bind with).</summary>

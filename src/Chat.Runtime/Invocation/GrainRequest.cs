@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.ComponentModel;
 using System.Text.Json;
 using System.Threading.Tasks.Sources;
@@ -64,6 +65,15 @@ public abstract class GrainRequest
 
     internal IRequestCompletionListener? Listener { get; set; }
 
+    /// <summary>Correlation id of a request travelling over a connection.</summary>
+    internal long CorrelationId { get; set; }
+
+    /// <summary>How many times the request was re-routed after a "moved" answer.</summary>
+    internal int Hops { get; set; }
+
+    /// <summary>Completes the request with a result read from JSON (a remote response).</summary>
+    internal abstract void CompleteFromJson(ReadOnlySequence<byte> json, JsonSerializerOptions options);
+
     /// <summary>The full name of the grain interface declaring the method.</summary>
     public abstract string InterfaceName { get; }
 
@@ -115,6 +125,23 @@ public abstract class GrainRequest<TResult> : GrainRequest, IValueTaskSource<TRe
 
     /// <summary>Calls the grain method.</summary>
     protected abstract ValueTask<TResult> InvokeCore(object grain);
+
+    internal override void CompleteFromJson(ReadOnlySequence<byte> json, JsonSerializerOptions options)
+    {
+        TResult result;
+        try
+        {
+            var reader = new Utf8JsonReader(json);
+            result = JsonSerializer.Deserialize<TResult>(ref reader, options)!;
+        }
+        catch (Exception ex)
+        {
+            TryFail(ex);
+            return;
+        }
+
+        SetResult(result);
+    }
 
     /// <summary>The caller's view of the outcome.</summary>
     public ValueTask<TResult> AsValueTask() => new(this, _core.Version);

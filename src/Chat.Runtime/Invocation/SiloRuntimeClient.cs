@@ -19,9 +19,12 @@ internal sealed class SiloRuntimeClient : IGrainCallInvoker, IClusterClient
     private readonly OneWayFailureLogger _oneWaySink;
     private volatile bool _stopped;
 
-    public SiloRuntimeClient(Catalog catalog, IDeepCopier copier, TimeProvider time, IOptions<MessagingOptions> messaging, RuntimeLog log)
+    private readonly SiloCluster? _cluster;
+
+    public SiloRuntimeClient(Catalog catalog, IDeepCopier copier, TimeProvider time, IOptions<MessagingOptions> messaging, RuntimeLog log, SiloCluster? cluster = null)
     {
         _catalog = catalog;
+        _cluster = cluster;
         _copier = copier;
         _time = time;
         _defaultTimeout = messaging.Value.ResponseTimeout;
@@ -62,7 +65,14 @@ internal sealed class SiloRuntimeClient : IGrainCallInvoker, IClusterClient
             return;
         }
 
-        _catalog.Enqueue(request);
+        if (_cluster is not null)
+        {
+            _cluster.Route(request);
+        }
+        else
+        {
+            _catalog.Enqueue(request);
+        }
     }
 
     public TGrainInterface GetGrain<TGrainInterface>(Guid primaryKey)

@@ -1,0 +1,64 @@
+using Chat.Runtime.Messaging;
+
+namespace Chat.Runtime.Membership;
+
+/// <summary>Status of a silo in the membership table.</summary>
+public enum SiloStatus
+{
+    /// <summary>Starting; not yet given grains.</summary>
+    Joining = 1,
+
+    /// <summary>Running; grains are placed on it.</summary>
+    Active = 2,
+
+    /// <summary>Leaving gracefully; no new grains.</summary>
+    ShuttingDown = 3,
+
+    /// <summary>Gone (declared dead or left). Never comes back: a restart is a new generation.</summary>
+    Dead = 4,
+}
+
+/// <summary>One row of the membership table.</summary>
+public sealed record SiloEntry(
+    SiloAddress Address,
+    string Name,
+    SiloStatus Status,
+    int GatewayPort,
+    string? HttpUrl,
+    DateTimeOffset StartTime,
+    DateTimeOffset HeartbeatAt,
+    TimeSpan HeartbeatAge);
+
+/// <summary>
+/// An immutable snapshot of the membership table at one table version. Placement only uses
+/// <see cref="ActiveSilos"/>, so every node holding the same version computes the same owners.
+/// </summary>
+public sealed class ClusterView
+{
+    /// <summary>The view before the first read.</summary>
+    public static readonly ClusterView Empty = new(-1, []);
+
+    /// <summary>Creates a view.</summary>
+    public ClusterView(long version, IReadOnlyList<SiloEntry> members)
+    {
+        Version = version;
+        Members = members;
+        ActiveSilos = members.Where(m => m.Status == SiloStatus.Active).Select(m => m.Address).OrderBy(a => a.ToString(), StringComparer.Ordinal).ToArray();
+        SiloHashes = ActiveSilos.Select(a => a.GetStableHash()).ToArray();
+    }
+
+    /// <summary>The table version this view was read at.</summary>
+    public long Version { get; }
+
+    /// <summary>Every row, dead ones included.</summary>
+    public IReadOnlyList<SiloEntry> Members { get; }
+
+    /// <summary>Silos that take grains, in a canonical order.</summary>
+    public IReadOnlyList<SiloAddress> ActiveSilos { get; }
+
+    /// <summary>Stable hashes of <see cref="ActiveSilos"/>, same order.</summary>
+    internal uint[] SiloHashes { get; }
+
+    /// <summary>The status of a silo, or null if it has no row.</summary>
+    public SiloStatus? StatusOf(SiloAddress silo) => Members.FirstOrDefault(m => m.Address == silo)?.Status;
+}

@@ -1,0 +1,676 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Net.Sockets;
+using System.Text.Json;
+using Chat.Runtime.Invocation;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.ObjectPool;
+
+namespace Chat.Runtime.Messaging;
+
+/// <summary>What a process tells its peers in the handshake.</summary>
+internal sealed record HelloMessage(string Role, string ClusterId, string? SiloAddress, string? ClientId);
+
+/// <summary>A request that arrived over a connection, with the routing facts from its header.</summary>
+internal readonly record struct IncomingRequest(GrainRequest Request, long SenderViewVersion, Connection Connection);
+
+/// <summary>
+/// Remote calls of one process (silo or cluster client): correlation of requests and responses,
+/// outbound connections with reconnect and backoff, the handshake, timeouts of calls in flight,
+/// and failing every call of a peer at once when it is lost.
+/// </summary>
+internal sealed partial class MessageCenter : IFrameHandler, IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<long, PendingCall> _pending = new();
+    private readonly ConcurrentDictionary<SiloAddress, OutboundPeer> _peers = new();
+    private readonly ConcurrentDictionary<Connection, byte> _connections = new();
+    private readonly ObjectPool<FrameBuilder> _builders = new DefaultObjectPool<FrameBuilder>(new DefaultPooledObjectPolicy<FrameBuilder>(), 64);
+    private HelloMessage _hello;
+    private readonly JsonSerializerOptions _json;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly ITimer _timeoutTimer;
+    private readonly int _sendQueueCapacity;
+    private long _nextCorrelationId;
+    private volatile bool _disposed;
+
+    public MessageCenter(HelloMessage hello, JsonSerializerOptions json, TimeProvider time, ILogger logger, TimeSpan timeoutCheckInterval, int sendQueueCapacity)
+    {
+        _hello = hello;
+        _json = json;
+        _time = time;
+        _logger = logger;
+        _sendQueueCapacity = sendQueueCapacity;
+        _timeoutTimer = time.CreateTimer(static s => ((MessageCenter)s!).ExpirePending(), this, timeoutCheckInterval, timeoutCheckInterval);
+    }
+
+    /// <summary>Requests that arrived (silos only).</summary>
+    public Action<IncomingRequest>? OnRequest { get; set; }
+
+    /// <summary>Requests answered "moved" or "unavailable": not executed, to be routed again.</summary>
+    public Action<GrainRequest, long>? OnRerouteNeeded { get; set; }
+
+    /// <summary>Stream events pushed by silos (clients and silos).</summary>
+    public Action<Connection, ReadOnlySequence<byte>>? OnStreamEvent { get; set; }
+
+    /// <summary>A peer's handshake arrived.</summary>
+    public Action<Connection, HelloMessage>? OnHello { get; set; }
+
+    public int PendingCount => _pending.Count;
+
+    /// <summary>Sets what later handshakes say (the silo learns its address after binding).</summary>
+    public void UpdateHello(HelloMessage hello) => _hello = hello;
+
+    public JsonSerializerOptions SerializerOptions => _json;
+
+    /// <summary>Sends a request to a silo. Its outcome arrives on the request.</summary>
+    public void SendRequest(SiloAddress target, GrainRequest request, long viewVersion)
+    {
+        if (_disposed)
+        {
+            request.TryFail(new SiloUnavailableException("This process is shutting down."));
+            return;
+        }
+
+        OutgoingFrame frame;
+        var id = Interlocked.Increment(ref _nextCorrelationId);
+        try
+        {
+            frame = EncodeRequest(request, id, viewVersion);
+        }
+        catch (Exception ex)
+        {
+            request.TryFail(ex);
+            return;
+        }
+
+        if (!request.IsOneWay)
+        {
+            request.CorrelationId = id;
+            _pending[id] = new PendingCall(request, target);
+        }
+
+        var peer = _peers.GetOrAdd(target, static (address, self) => new OutboundPeer(address, self), this);
+        if (peer.Connected is { IsClosed: false } connection && connection.TrySend(frame))
+        {
+            return;
+        }
+
+        _ = SendSlowAsync(peer, frame, request, id);
+    }
+
+    private async Task SendSlowAsync(OutboundPeer peer, OutgoingFrame frame, GrainRequest request, long id)
+    {
+        try
+        {
+            var connection = await peer.GetConnectionAsync(request.DeadlineTimestamp).ConfigureAwait(false);
+            await connection.SendAsync(frame).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            frame.Return();
+            if (request.IsOneWay || _pending.TryRemove(id, out _))
+            {
+                request.TryFail(ex as SiloUnavailableException ?? new SiloUnavailableException($"Silo {peer.Address} is unreachable: {ex.Message}", ex));
+            }
+        }
+    }
+
+    /// <summary>Fails every call to a silo and forgets its connection (it was declared dead or left).</summary>
+    public void DisconnectSilo(SiloAddress silo, string reason)
+    {
+        if (_peers.TryRemove(silo, out var peer))
+        {
+            peer.MarkDead();
+        }
+
+        FailPending(p => p.Target == silo, () => new SiloUnavailableException($"Silo {silo} is unavailable: {reason}."));
+    }
+
+    /// <summary>Sends a stream event frame to a connection (fire and forget, in order per connection).</summary>
+    public void SendStreamEvent(Connection connection, Action<FrameBuilder> writeBody)
+    {
+        var builder = _builders.Get();
+        try
+        {
+            builder.Begin(FrameType.StreamEvent, 0);
+            writeBody(builder);
+            var frame = builder.Complete();
+            if (!connection.TrySend(frame))
+            {
+                _ = SendOrDropAsync(connection, frame);
+            }
+        }
+        finally
+        {
+            _builders.Return(builder);
+        }
+    }
+
+    private static async Task SendOrDropAsync(Connection connection, OutgoingFrame frame)
+    {
+        try
+        {
+            await connection.SendAsync(frame).ConfigureAwait(false);
+        }
+        catch (SiloUnavailableException)
+        {
+            // The subscriber is gone; its lease will expire.
+        }
+    }
+
+    /// <summary>Accepts an inbound connection (from the silo's listener).</summary>
+    public void Accept(Socket socket)
+    {
+        var connection = new Connection(socket, this, _sendQueueCapacity);
+        _connections[connection] = 0;
+        connection.Start();
+        SendHello(connection);
+    }
+
+    private async Task<Connection> ConnectAsync(SiloAddress address)
+    {
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await socket.ConnectAsync(address.EndPoint, timeout.Token).ConfigureAwait(false);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+
+        var connection = new Connection(socket, this, _sendQueueCapacity) { Peer = address };
+        _connections[connection] = 0;
+        connection.Start();
+        SendHello(connection);
+        return connection;
+    }
+
+    private void SendHello(Connection connection)
+    {
+        var builder = _builders.Get();
+        try
+        {
+            builder.Begin(FrameType.Hello, 0);
+            var json = builder.Json();
+            JsonSerializer.Serialize(json, _hello, _json);
+            json.Flush();
+            connection.TrySend(builder.Complete());
+        }
+        finally
+        {
+            _builders.Return(builder);
+        }
+    }
+
+    /// <summary>Answers a request that arrived over a connection.</summary>
+    public void SendResponse<T>(Connection connection, long correlationId, T result)
+    {
+        var builder = _builders.Get();
+        OutgoingFrame frame;
+        try
+        {
+            builder.Begin(FrameType.Response, correlationId);
+            builder.WriteByte((byte)ResponseStatus.Ok);
+            builder.WriteInt64(0);
+            var json = builder.Json();
+            JsonSerializer.Serialize(json, result, _json);
+            json.Flush();
+            frame = builder.Complete();
+        }
+        catch (Exception ex)
+        {
+            _builders.Return(builder);
+            SendError(connection, correlationId, ex);
+            return;
+        }
+
+        _builders.Return(builder);
+        Send(connection, frame);
+    }
+
+    public void SendError(Connection connection, long correlationId, Exception exception)
+    {
+        var builder = _builders.Get();
+        try
+        {
+            builder.Begin(FrameType.Response, correlationId);
+            builder.WriteByte((byte)ResponseStatus.Exception);
+            builder.WriteInt64(0);
+            builder.WriteBytes(ExceptionCodec.Encode(exception, _json));
+            Send(connection, builder.Complete());
+        }
+        finally
+        {
+            _builders.Return(builder);
+        }
+    }
+
+    /// <summary>Tells the sender the request was not executed here and must be routed again.</summary>
+    public void SendReroute(Connection connection, long correlationId, ResponseStatus status, long viewVersion)
+    {
+        var builder = _builders.Get();
+        try
+        {
+            builder.Begin(FrameType.Response, correlationId);
+            builder.WriteByte((byte)status);
+            builder.WriteInt64(viewVersion);
+            Send(connection, builder.Complete());
+        }
+        finally
+        {
+            _builders.Return(builder);
+        }
+    }
+
+    private static void Send(Connection connection, OutgoingFrame frame)
+    {
+        if (!connection.TrySend(frame))
+        {
+            _ = SendOrDropAsync(connection, frame);
+        }
+    }
+
+    private OutgoingFrame EncodeRequest(GrainRequest request, long correlationId, long viewVersion)
+    {
+        var builder = _builders.Get();
+        try
+        {
+            builder.Begin(FrameType.Request, correlationId);
+            builder.WriteByte((byte)(request.IsOneWay ? RequestFrameFlags.OneWay : RequestFrameFlags.None));
+            var remaining = request.DeadlineTimestamp == 0 ? -1 : (int)Math.Clamp(_time.GetElapsedTime(_time.GetTimestamp(), request.DeadlineTimestamp).TotalMilliseconds, 0, int.MaxValue);
+            builder.WriteInt32(remaining);
+            builder.WriteInt64(viewVersion);
+            builder.WriteString(request.Target.Type);
+            builder.WriteString(request.Target.Key);
+            builder.WriteString(request.InterfaceName);
+            builder.WriteInt32(request.MethodId);
+            var json = builder.Json();
+            request.WriteArguments(json, _json);
+            json.Flush();
+            return builder.Complete();
+        }
+        finally
+        {
+            _builders.Return(builder);
+        }
+    }
+
+    void IFrameHandler.OnFrame(Connection connection, FrameType type, long correlationId, ReadOnlySequence<byte> body)
+    {
+        switch (type)
+        {
+            case FrameType.Response:
+                OnResponse(correlationId, body);
+                break;
+            case FrameType.Request:
+                OnRequestFrame(connection, correlationId, body);
+                break;
+            case FrameType.StreamEvent:
+                OnStreamEvent?.Invoke(connection, body);
+                break;
+            case FrameType.Hello:
+                var hello = JsonSerializer.Deserialize<HelloMessage>(body.ToArray(), _json)!;
+                if (hello.ClusterId != _hello.ClusterId)
+                {
+                    LogWrongCluster(_logger, connection.RemoteEndPoint, hello.ClusterId);
+                    connection.Close(new InvalidDataException($"Peer belongs to cluster '{hello.ClusterId}'."));
+                    return;
+                }
+
+                OnHello?.Invoke(connection, hello);
+                break;
+            case FrameType.Ping:
+                Send(connection, Pong(correlationId));
+                break;
+            default:
+                break;
+        }
+    }
+
+    private OutgoingFrame Pong(long correlationId)
+    {
+        var builder = _builders.Get();
+        try
+        {
+            builder.Begin(FrameType.Pong, correlationId);
+            return builder.Complete();
+        }
+        finally
+        {
+            _builders.Return(builder);
+        }
+    }
+
+    private void OnResponse(long correlationId, ReadOnlySequence<byte> body)
+    {
+        if (!_pending.TryRemove(correlationId, out var pending))
+        {
+            return; // Timed out already.
+        }
+
+        var reader = new FrameBodyReader(body);
+        var status = (ResponseStatus)reader.ReadByte();
+        var viewVersion = reader.ReadInt64();
+        var request = pending.Request;
+        switch (status)
+        {
+            case ResponseStatus.Ok:
+                // Completing runs the caller's continuation; keep the receive loop free of it.
+                var payload = reader.Rest.ToArray();
+                ThreadPool.UnsafeQueueUserWorkItem(static s => s.request.CompleteFromJson(new ReadOnlySequence<byte>(s.payload), s.json), (request, payload, json: _json), preferLocal: false);
+                break;
+            case ResponseStatus.Exception:
+                var exception = ExceptionCodec.Decode(reader.Rest.ToArray(), _json);
+                ThreadPool.UnsafeQueueUserWorkItem(static s => s.request.TryFail(s.exception), (request, exception), preferLocal: false);
+                break;
+            default:
+                var reroute = OnRerouteNeeded;
+                if (reroute is null)
+                {
+                    request.TryFail(new SiloUnavailableException($"Silo {pending.Target} did not accept the call."));
+                }
+                else
+                {
+                    ThreadPool.UnsafeQueueUserWorkItem(static s => s.reroute(s.request, s.viewVersion), (reroute, request, viewVersion), preferLocal: false);
+                }
+
+                break;
+        }
+    }
+
+    private void OnRequestFrame(Connection connection, long correlationId, ReadOnlySequence<byte> body)
+    {
+        var reader = new FrameBodyReader(body);
+        GrainRequest request;
+        long viewVersion;
+        bool oneWay;
+        try
+        {
+            oneWay = ((RequestFrameFlags)reader.ReadByte() & RequestFrameFlags.OneWay) != 0;
+            var remainingMs = reader.ReadInt32();
+            viewVersion = reader.ReadInt64();
+            var grainType = reader.ReadString();
+            var grainKey = reader.ReadString();
+            var interfaceName = reader.ReadString();
+            var methodId = reader.ReadInt32();
+            request = RequestFactory?.Invoke(interfaceName, methodId) ?? throw new InvalidOperationException("This process does not accept requests.");
+            var json = new Utf8JsonReader(reader.Rest);
+            json.Read();
+            request.ReadArguments(ref json, _json);
+            request.Target = new GrainId(grainType, grainKey);
+            var now = _time.GetTimestamp();
+            request.SentTimestamp = now;
+            request.DeadlineTimestamp = remainingMs < 0 ? 0 : now + Timestamps.FromTimeSpan(_time, TimeSpan.FromMilliseconds(Math.Max(1, remainingMs)));
+        }
+        catch (Exception ex)
+        {
+            SendError(connection, correlationId, ex);
+            return;
+        }
+
+        request.CorrelationId = correlationId;
+        request.ResponseSink = oneWay ? OneWaySink : new ConnectionResponseSink(this, connection);
+        var handler = OnRequest;
+        if (handler is null)
+        {
+            request.TryFail(new SiloUnavailableException("This process does not accept requests."));
+            return;
+        }
+
+        handler(new IncomingRequest(request, viewVersion, connection));
+    }
+
+    /// <summary>Makes an empty request for (interface name, method id); silos set it.</summary>
+    public Func<string, int, GrainRequest>? RequestFactory { get; set; }
+
+    /// <summary>Where failures of incoming one-way requests go.</summary>
+    public IResponseSink OneWaySink { get; set; } = new DiscardingSink();
+
+    void IFrameHandler.OnClosed(Connection connection, Exception? error)
+    {
+        _connections.TryRemove(connection, out _);
+        if (connection.Peer is SiloAddress silo)
+        {
+            if (_peers.TryGetValue(silo, out var peer))
+            {
+                peer.OnConnectionClosed(connection);
+            }
+
+            if (!_disposed)
+            {
+                LogConnectionLost(_logger, silo.ToString(), error?.Message ?? "closed");
+            }
+
+            FailPending(p => p.Target == silo, () => new SiloUnavailableException($"Connection to silo {silo} was lost.", error));
+        }
+
+        ConnectionClosed?.Invoke(connection);
+    }
+
+    /// <summary>Raised after any connection closes (silos drop client subscriptions with it).</summary>
+    public Action<Connection>? ConnectionClosed { get; set; }
+
+    private void FailPending(Func<PendingCall, bool> predicate, Func<Exception> error)
+    {
+        foreach (var (id, pending) in _pending)
+        {
+            if (predicate(pending) && _pending.TryRemove(id, out _))
+            {
+                pending.Request.TryFail(error());
+            }
+        }
+    }
+
+    private void ExpirePending()
+    {
+        var now = _time.GetTimestamp();
+        foreach (var (id, pending) in _pending)
+        {
+            var deadline = pending.Request.DeadlineTimestamp;
+            if (deadline > 0 && deadline <= now && _pending.TryRemove(id, out _))
+            {
+                pending.Request.TryFail(Activation.Catalog.TimeoutException(pending.Request));
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _disposed = true;
+        await _timeoutTimer.DisposeAsync().ConfigureAwait(false);
+        foreach (var peer in _peers.Values)
+        {
+            peer.MarkDead();
+        }
+
+        foreach (var connection in _connections.Keys)
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+        }
+
+        FailPending(_ => true, () => new SiloUnavailableException("This process is shutting down."));
+    }
+
+    /// <summary>Drops every connection at once without a goodbye (test cluster's kill).</summary>
+    public void Abort()
+    {
+        _disposed = true;
+        _timeoutTimer.Dispose();
+        foreach (var connection in _connections.Keys)
+        {
+            connection.Close(null);
+        }
+    }
+
+    [LoggerMessage(2001, LogLevel.Warning, "Rejected connection from {RemoteEndPoint}: cluster '{ClusterId}' is not ours")]
+    private static partial void LogWrongCluster(ILogger logger, string remoteEndPoint, string clusterId);
+
+    [LoggerMessage(2002, LogLevel.Information, "Connection to silo {Silo} lost: {Reason}")]
+    private static partial void LogConnectionLost(ILogger logger, string silo, string reason);
+
+    private readonly record struct PendingCall(GrainRequest Request, SiloAddress Target);
+
+    private sealed class DiscardingSink : IResponseSink
+    {
+        public void OnResult<T>(GrainRequest<T> request, T result)
+        {
+        }
+
+        public void OnException(GrainRequest request, Exception exception)
+        {
+        }
+    }
+
+    /// <summary>Writes a request's outcome back on the connection it came from.</summary>
+    private sealed class ConnectionResponseSink(MessageCenter center, Connection connection) : IResponseSink
+    {
+        public void OnResult<T>(GrainRequest<T> request, T result) => center.SendResponse(connection, request.CorrelationId, result);
+
+        public void OnException(GrainRequest request, Exception exception)
+        {
+            switch (exception)
+            {
+                case RerouteException reroute:
+                    center.SendReroute(connection, request.CorrelationId, reroute.Status, reroute.ViewVersion);
+                    break;
+                default:
+                    center.SendError(connection, request.CorrelationId, exception);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>An outbound connection to one silo, with reconnect and exponential backoff.</summary>
+    private sealed class OutboundPeer(SiloAddress address, MessageCenter center)
+    {
+        private readonly object _lock = new();
+        private Task<Connection>? _connecting;
+        private int _failures;
+        private long _nextAttemptTicks;
+        private bool _dead;
+
+        public SiloAddress Address => address;
+
+        public Connection? Connected { get; private set; }
+
+        public void MarkDead()
+        {
+            Connection? connection;
+            lock (_lock)
+            {
+                _dead = true;
+                connection = Connected;
+                Connected = null;
+            }
+
+            connection?.Close(null);
+        }
+
+        public void OnConnectionClosed(Connection connection)
+        {
+            lock (_lock)
+            {
+                if (Connected == connection)
+                {
+                    Connected = null;
+                }
+            }
+        }
+
+        public async Task<Connection> GetConnectionAsync(long deadlineTimestamp)
+        {
+            while (true)
+            {
+                Task<Connection> connecting;
+                lock (_lock)
+                {
+                    if (_dead)
+                    {
+                        throw new SiloUnavailableException($"Silo {address} is dead.");
+                    }
+
+                    if (Connected is { IsClosed: false } connected)
+                    {
+                        return connected;
+                    }
+
+                    var wait = TimeSpan.FromTicks(_nextAttemptTicks - DateTime.UtcNow.Ticks);
+                    if (_connecting is null && wait > TimeSpan.Zero)
+                    {
+                        connecting = DelayedConnectAsync(wait);
+                    }
+                    else
+                    {
+                        connecting = _connecting ??= AttemptAsync();
+                    }
+
+                    _connecting = connecting;
+                }
+
+                try
+                {
+                    return await connecting.ConfigureAwait(false);
+                }
+                catch (Exception) when (deadlineTimestamp == 0 || center._time.GetTimestamp() < deadlineTimestamp)
+                {
+                    // Retry after the backoff until the call's deadline.
+                    if (_dead)
+                    {
+                        throw new SiloUnavailableException($"Silo {address} is dead.");
+                    }
+                }
+            }
+        }
+
+        private async Task<Connection> DelayedConnectAsync(TimeSpan wait)
+        {
+            await Task.Delay(wait).ConfigureAwait(false);
+            return await AttemptAsync().ConfigureAwait(false);
+        }
+
+        private async Task<Connection> AttemptAsync()
+        {
+            try
+            {
+                var connection = await center.ConnectAsync(address).ConfigureAwait(false);
+                lock (_lock)
+                {
+                    _failures = 0;
+                    _connecting = null;
+                    if (_dead)
+                    {
+                        connection.Close(null);
+                        throw new SiloUnavailableException($"Silo {address} is dead.");
+                    }
+
+                    Connected = connection;
+                }
+
+                return connection;
+            }
+            catch (Exception ex) when (ex is not SiloUnavailableException)
+            {
+                lock (_lock)
+                {
+                    _failures++;
+                    _nextAttemptTicks = DateTime.UtcNow.Ticks + Math.Min(TimeSpan.TicksPerSecond * 2, TimeSpan.TicksPerMillisecond * 50 * (1L << Math.Min(_failures, 6)));
+                    _connecting = null;
+                }
+
+                throw new SiloUnavailableException($"Cannot connect to silo {address}: {ex.Message}", ex);
+            }
+        }
+    }
+}
+
+/// <summary>Thrown into a request's sink to answer "not executed here, route again".</summary>
+internal sealed class RerouteException(ResponseStatus status, long viewVersion) : Exception("The request must be routed again.")
+{
+    public ResponseStatus Status { get; } = status;
+
+    public long ViewVersion { get; } = viewVersion;
+}

@@ -1,0 +1,148 @@
+using Chat.Runtime.Activation;
+using Chat.Runtime.Invocation;
+using Chat.Runtime.Membership;
+using Chat.Runtime.Messaging;
+
+namespace Chat.Runtime.Placement;
+
+/// <summary>
+/// Decides where each request runs. Local callers' requests go to the owner in this node's view
+/// (the catalog when that is us, a connection otherwise). A request arriving from another node
+/// runs here only if we own the grain in our view; if the sender's view is newer we catch up
+/// first, and if ours is newer we answer "moved" so the sender catches up and resends. Requests
+/// answered "moved" or "unavailable" were not executed, so resending them is safe.
+/// </summary>
+internal sealed class GrainCallRouter
+{
+    private const int MaxHops = 10;
+
+    private readonly Catalog? _catalog;
+    private readonly MessageCenter _messages;
+    private readonly MembershipViewKeeper _keeper;
+    private readonly SiloAddress? _self;
+    private volatile bool _accepting;
+
+    public GrainCallRouter(Catalog? catalog, MessageCenter messages, MembershipViewKeeper keeper, SiloAddress? self)
+    {
+        _catalog = catalog;
+        _messages = messages;
+        _keeper = keeper;
+        _self = self;
+        messages.OnRerouteNeeded = Reroute;
+        if (catalog is not null)
+        {
+            messages.OnRequest = OnIncoming;
+            catalog.SetRedispatch(Route);
+        }
+    }
+
+    /// <summary>Whether this silo takes requests for grains it owns.</summary>
+    public bool Accepting
+    {
+        get => _accepting;
+        set => _accepting = value;
+    }
+
+    /// <summary>Routes a request made in this process.</summary>
+    public void Route(GrainRequest request)
+    {
+        var view = _keeper.Current;
+        SiloAddress owner;
+        try
+        {
+            owner = PlacementDirector.GetOwner(request.Target, view);
+        }
+        catch (SiloUnavailableException ex)
+        {
+            request.TryFail(ex);
+            return;
+        }
+
+        if (_self is { } self && owner == self)
+        {
+            if (_accepting)
+            {
+                _catalog!.Enqueue(request);
+            }
+            else
+            {
+                // Our own view still names us while we leave: wait for the view that does not.
+                _ = RerouteAsync(request, view.Version + 1);
+            }
+
+            return;
+        }
+
+        _messages.SendRequest(owner, request, view.Version);
+    }
+
+    private void OnIncoming(IncomingRequest incoming)
+    {
+        var view = _keeper.Current;
+        if (!_accepting)
+        {
+            incoming.Request.TryFail(new RerouteException(ResponseStatus.Unavailable, view.Version));
+            return;
+        }
+
+        if (incoming.SenderViewVersion > view.Version)
+        {
+            _ = CatchUpThenDispatchAsync(incoming);
+            return;
+        }
+
+        Dispatch(incoming.Request, view);
+    }
+
+    private async Task CatchUpThenDispatchAsync(IncomingRequest incoming)
+    {
+        var view = await _keeper.WaitForVersionAsync(incoming.SenderViewVersion, TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+        Dispatch(incoming.Request, view);
+    }
+
+    private void Dispatch(GrainRequest request, ClusterView view)
+    {
+        SiloAddress owner;
+        try
+        {
+            owner = PlacementDirector.GetOwner(request.Target, view);
+        }
+        catch (SiloUnavailableException)
+        {
+            request.TryFail(new RerouteException(ResponseStatus.Unavailable, view.Version));
+            return;
+        }
+
+        if (owner == _self && _accepting)
+        {
+            _catalog!.Enqueue(request);
+        }
+        else
+        {
+            request.TryFail(new RerouteException(ResponseStatus.Moved, view.Version));
+        }
+    }
+
+    /// <summary>A request came back "moved"/"unavailable" with the receiver's view version.</summary>
+    public void Reroute(GrainRequest request, long receiverViewVersion) =>
+        _ = RerouteAsync(request, Math.Max(receiverViewVersion, _keeper.Current.Version + 1));
+
+    private async Task RerouteAsync(GrainRequest request, long minimumVersion)
+    {
+        if (++request.Hops > MaxHops)
+        {
+            request.TryFail(new SiloUnavailableException($"{request} could not find its grain's owner (membership is changing)."));
+            return;
+        }
+
+        // Either a newer view exists (wait for it), or the target is leaving and its new status is
+        // about to be published: give it a moment, growing with each hop.
+        await _keeper.WaitForVersionAsync(minimumVersion, TimeSpan.FromMilliseconds(200 * request.Hops)).ConfigureAwait(false);
+        if (request.IsFinished)
+        {
+            return;
+        }
+
+        Route(request);
+    }
+}
