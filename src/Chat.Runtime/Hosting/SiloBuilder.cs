@@ -97,6 +97,18 @@ public sealed class SiloBuilder
         return this;
     }
 
+    /// <summary>
+    /// Applies a component's versioned SQL scripts (embedded resources named <c>NNNN_name.sql</c>
+    /// in <paramref name="assembly"/>) at silo start, under the migration lock, after the runtime's own.
+    /// </summary>
+    public SiloBuilder AddMigrations(string component, Assembly assembly)
+    {
+        UseDatabase();
+        Services.AddSingleton<ISiloStartupTask>(sp => new MigrationStartupTask(
+            sp.GetRequiredService<RuntimeDataSource>().DataSource, component, SqlMigrator.FromEmbeddedResources(assembly), sp.GetRequiredService<RuntimeLog>()));
+        return this;
+    }
+
     /// <summary>Configures options.</summary>
     public SiloBuilder Configure<TOptions>(Action<TOptions> configure)
         where TOptions : class
