@@ -10,9 +10,9 @@ namespace Chat.Runtime.Tests;
 public sealed class CallTests : IAsyncLifetime
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
-    private TestSilo _silo = null!;
+    private SingleSilo _silo = null!;
 
-    public async Task InitializeAsync() => _silo = await TestSilo.StartAsync();
+    public async Task InitializeAsync() => _silo = await SingleSilo.StartAsync();
 
     public async Task DisposeAsync() => await _silo.DisposeAsync();
 

@@ -7,11 +7,11 @@ namespace Chat.Runtime.Tests;
 public sealed class LifecycleTests : IAsyncLifetime
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
-    private TestSilo _silo = null!;
+    private SingleSilo _silo = null!;
 
     private Probe Probe => _silo.Probe;
 
-    public async Task InitializeAsync() => _silo = await TestSilo.StartAsync();
+    public async Task InitializeAsync() => _silo = await SingleSilo.StartAsync();
 
     public async Task DisposeAsync() => await _silo.DisposeAsync();
 
@@ -96,11 +96,11 @@ public sealed class IdleCollectionTests : IAsyncLifetime
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
     private readonly ManualTimeProvider _time = new();
-    private TestSilo _silo = null!;
+    private SingleSilo _silo = null!;
 
     private Probe Probe => _silo.Probe;
 
-    public async Task InitializeAsync() => _silo = await TestSilo.StartAsync(
+    public async Task InitializeAsync() => _silo = await SingleSilo.StartAsync(
         services: s => s.AddSingleton<TimeProvider>(_time),
         configuration: new() { ["Chat:Activation:CollectionAgeByType:ICounterGrain"] = "00:05:00" });
 

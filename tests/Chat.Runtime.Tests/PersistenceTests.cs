@@ -9,7 +9,7 @@ public sealed class PersistenceTests(RuntimeDatabaseFixture database) : IClassFi
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
-    private Task<TestSilo> StartPostgresSiloAsync() => TestSilo.StartAsync(
+    private Task<SingleSilo> StartPostgresSiloAsync() => SingleSilo.StartAsync(
         configuration: new() { ["Chat:Database:ConnectionString"] = database.ConnectionString },
         silo: s => s.AddPostgresGrainStorage());
 
@@ -68,21 +68,21 @@ public sealed class HostingTests
     [Fact]
     public async Task Invalid_options_stop_the_silo_at_start_with_a_message_naming_the_option()
     {
-        var ex = await Assert.ThrowsAnyAsync<Exception>(() => TestSilo.StartAsync(configuration: new() { ["Chat:Messaging:ResponseTimeout"] = "-00:00:01" }));
+        var ex = await Assert.ThrowsAnyAsync<Exception>(() => SingleSilo.StartAsync(configuration: new() { ["Chat:Messaging:ResponseTimeout"] = "-00:00:01" }));
         Assert.Contains("Chat:Messaging:ResponseTimeout", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Postgres_storage_without_a_connection_string_fails_at_start_naming_the_option()
     {
-        var ex = await Assert.ThrowsAnyAsync<Exception>(() => TestSilo.StartAsync(silo: s => s.AddPostgresGrainStorage()));
+        var ex = await Assert.ThrowsAnyAsync<Exception>(() => SingleSilo.StartAsync(silo: s => s.AddPostgresGrainStorage()));
         Assert.Contains("Chat:Database:ConnectionString", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task A_stopped_silo_deactivates_its_grains_and_refuses_further_calls()
     {
-        var silo = await TestSilo.StartAsync();
+        var silo = await SingleSilo.StartAsync();
         var grain = silo.GrainFactory.GetGrain<ILifecycleGrain>("shutdown");
         var probe = silo.Probe;
         await grain.InstanceId().WaitAsync(Timeout);

@@ -6,9 +6,9 @@ namespace Chat.Runtime.Tests;
 public sealed class TimeoutTests : IAsyncLifetime
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
-    private TestSilo _silo = null!;
+    private SingleSilo _silo = null!;
 
-    public async Task InitializeAsync() => _silo = await TestSilo.StartAsync(configuration: new()
+    public async Task InitializeAsync() => _silo = await SingleSilo.StartAsync(configuration: new()
     {
         ["Chat:Messaging:ResponseTimeout"] = "00:00:01",
         ["Chat:Messaging:TimeoutCheckInterval"] = "00:00:00.050",

@@ -37,6 +37,7 @@ public sealed class TestSilo
     {
         Name = name;
         Host = host;
+        Address = host.Services.GetRequiredService<SiloState>().Address ?? throw new InvalidOperationException("The silo has not joined.");
     }
 
     /// <summary>The silo's name (silo-1, silo-2, …).</summary>
@@ -51,14 +52,14 @@ public sealed class TestSilo
     /// <summary>The silo's state.</summary>
     public SiloState State => Services.GetRequiredService<SiloState>();
 
-    /// <summary>The silo's cluster address.</summary>
-    public SiloAddress Address => State.Address ?? throw new InvalidOperationException("The silo has not joined.");
+    /// <summary>The silo's cluster address (kept after the silo stops).</summary>
+    public SiloAddress Address { get; }
 
     /// <summary>The grain factory inside this silo.</summary>
     public IGrainFactory GrainFactory => Services.GetRequiredService<IGrainFactory>();
 
     /// <inheritdoc />
-    public override string ToString() => $"{Name} ({State.Address})";
+    public override string ToString() => $"{Name} ({Address})";
 }
 
 /// <summary>

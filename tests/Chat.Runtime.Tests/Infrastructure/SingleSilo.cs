@@ -7,11 +7,11 @@ using Microsoft.Extensions.Logging;
 namespace Chat.Runtime.Tests.Infrastructure;
 
 /// <summary>One silo in this process, with the test grains and in-memory storage unless told otherwise.</summary>
-public sealed class TestSilo : IAsyncDisposable
+public sealed class SingleSilo : IAsyncDisposable
 {
     private readonly IHost _host;
 
-    private TestSilo(IHost host) => _host = host;
+    private SingleSilo(IHost host) => _host = host;
 
     public IServiceProvider Services => _host.Services;
 
@@ -19,7 +19,7 @@ public sealed class TestSilo : IAsyncDisposable
 
     public Probe Probe => Services.GetRequiredService<Probe>();
 
-    public static async Task<TestSilo> StartAsync(
+    public static async Task<SingleSilo> StartAsync(
         Action<IServiceCollection>? services = null,
         Dictionary<string, string?>? configuration = null,
         Action<SiloBuilder>? silo = null)
@@ -30,7 +30,7 @@ public sealed class TestSilo : IAsyncDisposable
         builder.Services.AddSingleton<Probe>();
         builder.Services.AddChatSilo(s =>
         {
-            s.AddGrains(typeof(TestSilo).Assembly);
+            s.AddGrains(typeof(SingleSilo).Assembly);
             if (silo is null)
             {
                 s.AddMemoryGrainStorage();
@@ -43,7 +43,7 @@ public sealed class TestSilo : IAsyncDisposable
         services?.Invoke(builder.Services);
         var host = builder.Build();
         await host.StartAsync().WaitAsync(TimeSpan.FromSeconds(60));
-        return new TestSilo(host);
+        return new SingleSilo(host);
     }
 
     public async ValueTask DisposeAsync()

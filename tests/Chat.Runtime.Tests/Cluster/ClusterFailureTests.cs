@@ -1,0 +1,197 @@
+using System.Diagnostics;
+using Chat.Runtime.Membership;
+using Chat.Runtime.Testing;
+using Chat.Runtime.Tests.Grains;
+using Chat.Runtime.Tests.Infrastructure;
+using Chat.Testing;
+using Npgsql;
+using Xunit.Abstractions;
+
+namespace Chat.Runtime.Tests.Cluster;
+
+/// <summary>Tests that kill, stop, start and pause silos: each builds its own cluster.</summary>
+public sealed class ClusterFailureTests(PostgresDatabaseFixture database, ITestOutputHelper output) : IClassFixture<PostgresDatabaseFixture>
+{
+    private static readonly TimeSpan Timeout = TestClusters.Timeout;
+    private readonly Probe _probe = new();
+
+    private Task<TestCluster> StartAsync(int silos = 2) => TestClusters.StartAsync(database.ConnectionString, _probe, silos);
+
+    private static TestSilo HostOf(TestCluster cluster, string address) => cluster.Silos.Single(s => s.Address.ToString() == address);
+
+    [Fact]
+    public async Task A_grain_keeps_working_with_its_persisted_state_after_its_silo_is_killed()
+    {
+        await using var cluster = await StartAsync();
+        var grain = cluster.Client.GetGrain<IAppendGrain>("survivor");
+        await grain.Append(1).WaitAsync(Timeout);
+        await grain.Append(2).WaitAsync(Timeout);
+        var victim = HostOf(cluster, await grain.WhereAmI().WaitAsync(Timeout));
+
+        var killed = Stopwatch.StartNew();
+        await cluster.KillSiloAsync(victim);
+        var count = await TestClusters.EventuallyAsync(() => grain.Append(3));
+        output.WriteLine($"first successful call {killed.Elapsed.TotalSeconds:F2} s after the kill");
+        Assert.Equal(3, count);
+        var values = await grain.Values().WaitAsync(Timeout);
+        Assert.Equal(new long[] { 1, 2, 3 }, values);
+        Assert.NotEqual(victim.Address.ToString(), await grain.WhereAmI().WaitAsync(Timeout));
+    }
+
+    [Fact]
+    public async Task A_killed_silo_is_declared_dead_by_the_others_within_the_detection_time()
+    {
+        await using var cluster = await StartAsync();
+        var victim = cluster.Silos[0];
+        var survivor = cluster.Silos[1];
+        var killed = Stopwatch.StartNew();
+        await cluster.KillSiloAsync(victim);
+        await Probe.WaitUntilAsync(() => survivor.State.View.StatusOf(victim.Address) == SiloStatus.Dead, TimeSpan.FromSeconds(30), "the survivor should declare the victim dead");
+        output.WriteLine($"declared dead {killed.Elapsed.TotalSeconds:F2} s after kill -9 (default death timeout 4 s)");
+        await cluster.WaitForLivenessToStabilizeAsync();
+    }
+
+    [Fact]
+    public async Task Calls_to_a_killed_silo_fail_fast_with_a_retryable_error_instead_of_timing_out()
+    {
+        await using var cluster = await StartAsync();
+        var gate = "fail-fast-" + Guid.NewGuid();
+        var grain = cluster.Client.GetGrain<ISchedulingGrain>(gate);
+        var victim = cluster.Silos.Single(s => s.State.Address == Placement.PlacementDirector.GetOwner(grain.GetGrainId(), s.State.View));
+        var hanging = grain.Hang(gate);
+        await Probe.WaitUntilAsync(() => _probe.Count($"{gate}:hang-started") == 1);
+        var killed = Stopwatch.StartNew();
+        await cluster.KillSiloAsync(victim);
+        await Assert.ThrowsAsync<SiloUnavailableException>(() => hanging.WaitAsync(Timeout));
+        Assert.True(killed.Elapsed < TimeSpan.FromSeconds(10), $"failed after {killed.Elapsed}, expected well before the 30 s call timeout");
+    }
+
+    [Fact]
+    public async Task A_graceful_stop_moves_grains_without_failing_calls()
+    {
+        await using var cluster = await StartAsync(3);
+        var keys = Enumerable.Range(0, 30).Select(i => $"graceful-{i}").ToArray();
+        foreach (var key in keys)
+        {
+            await cluster.Client.GetGrain<IAppendGrain>(key).Append(0).WaitAsync(Timeout);
+        }
+
+        var failures = 0;
+        long next = 1;
+        using var stop = new CancellationTokenSource();
+        var callers = Enumerable.Range(0, 8).Select(c => Task.Run(async () =>
+        {
+            var i = c;
+            while (!stop.IsCancellationRequested)
+            {
+                try
+                {
+                    await cluster.Client.GetGrain<IAppendGrain>(keys[i++ % keys.Length]).Append(Interlocked.Increment(ref next)).WaitAsync(Timeout);
+                }
+                catch (Exception ex)
+                {
+                    Interlocked.Increment(ref failures);
+                    output.WriteLine($"call failed: {ex.GetType().Name}: {ex.Message}");
+                }
+            }
+        })).ToArray();
+
+        await Task.Delay(300);
+        var leaving = cluster.Silos[1];
+        await cluster.StopSiloAsync(leaving);
+        await Task.Delay(500);
+        stop.Cancel();
+        await Task.WhenAll(callers).WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(0, failures);
+        Assert.True(next > 100, "the callers should have made progress");
+        await cluster.WaitForLivenessToStabilizeAsync();
+        Assert.All(cluster.Silos, s => Assert.Equal(SiloStatus.Dead, s.State.View.StatusOf(leaving.Address)));
+    }
+
+    [Fact]
+    public async Task A_joining_silo_takes_over_about_a_third_of_the_grains_and_the_others_let_them_go()
+    {
+        await using var cluster = await StartAsync(2);
+        var keys = Enumerable.Range(0, 300).Select(i => $"join-{i}").ToArray();
+        await Task.WhenAll(keys.Select(k => cluster.Client.GetGrain<IAppendGrain>(k).Values())).WaitAsync(Timeout);
+
+        var joined = await cluster.StartAdditionalSiloAsync();
+        await cluster.WaitForLivenessToStabilizeAsync();
+        var places = await Task.WhenAll(keys.Select(k => cluster.Client.GetGrain<IAppendGrain>(k).WhereAmI())).WaitAsync(Timeout);
+        var onNew = places.Count(p => p == joined.Address.ToString());
+        output.WriteLine($"{onNew} of {keys.Length} grains moved to the new silo");
+        Assert.InRange(onNew, 300 * 0.2, 300 * 0.47);
+
+        // Moved grains were deactivated on their old silos: exactly one activation per grain.
+        await Probe.WaitUntilAsync(
+            () => cluster.Silos.Sum(s => s.State.ActivationsByType.GetValueOrDefault("IAppendGrain")) == keys.Length,
+            TimeSpan.FromSeconds(30),
+            "old owners should deactivate the grains that moved");
+    }
+
+    [Fact]
+    public async Task A_pause_shorter_than_the_death_timeout_kills_nobody()
+    {
+        await using var cluster = await StartAsync(2);
+        var paused = cluster.Silos[0];
+        TestCluster.PauseSilo(paused, true);
+        await Task.Delay(TimeSpan.FromSeconds(2.5));
+        TestCluster.PauseSilo(paused, false);
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        Assert.All(cluster.Silos, s => Assert.True(s.State.IsActive));
+        Assert.All(cluster.Silos, s => Assert.All(s.State.View.Members, m => Assert.Equal(SiloStatus.Active, m.Status)));
+    }
+
+    [Fact]
+    public async Task A_silo_paused_past_the_death_timeout_is_declared_dead_fences_itself_and_kills_nobody()
+    {
+        await using var cluster = await StartAsync(3);
+        var paused = cluster.Silos[0];
+        var others = cluster.Silos.Skip(1).ToArray();
+        TestCluster.PauseSilo(paused, true);
+        await Probe.WaitUntilAsync(() => others.All(o => o.State.View.StatusOf(paused.Address) == SiloStatus.Dead), TimeSpan.FromSeconds(30));
+        TestCluster.PauseSilo(paused, false);
+        await Probe.WaitUntilAsync(() => !paused.State.IsActive, TimeSpan.FromSeconds(30), "the paused silo should fence itself");
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.All(others, o => Assert.True(o.State.IsActive));
+        Assert.All(others, o => Assert.All(others, x => Assert.Equal(SiloStatus.Active, o.State.View.StatusOf(x.Address))));
+        await cluster.KillSiloAsync(paused);
+    }
+
+    [Fact]
+    public async Task A_database_outage_longer_than_the_death_timeout_kills_nobody()
+    {
+        var connection = await database.Server.CreateDatabaseAsync("outage").WaitAsync(Timeout);
+        var name = new NpgsqlConnectionStringBuilder(connection).Database!;
+        await using var cluster = await TestClusters.StartAsync(connection, _probe, 2);
+        var grain = cluster.Client.GetGrain<IAppendGrain>("outage");
+        await grain.Append(1).WaitAsync(Timeout);
+
+        await SetDatabaseReachableAsync(name, false);
+        await Task.Delay(TimeSpan.FromSeconds(7));
+        await SetDatabaseReachableAsync(name, true);
+
+        await Task.Delay(TimeSpan.FromSeconds(6));
+        Assert.All(cluster.Silos, s => Assert.True(s.State.IsActive));
+        Assert.All(cluster.Silos, s => Assert.All(s.State.View.Members, m => Assert.Equal(SiloStatus.Active, m.Status)));
+        Assert.Equal(2, await TestClusters.EventuallyAsync(() => grain.Append(2)));
+    }
+
+    private async Task SetDatabaseReachableAsync(string name, bool reachable)
+    {
+        await using var admin = new NpgsqlConnection(database.Server.ConnectionString);
+        await admin.OpenAsync();
+        await using (var allow = new NpgsqlCommand($"ALTER DATABASE \"{name}\" ALLOW_CONNECTIONS {(reachable ? "true" : "false")}", admin))
+        {
+            await allow.ExecuteNonQueryAsync();
+        }
+
+        if (!reachable)
+        {
+            await using var kill = new NpgsqlCommand("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", admin);
+            kill.Parameters.AddWithValue(name);
+            await kill.ExecuteNonQueryAsync();
+        }
+    }
+}
