@@ -1,0 +1,18 @@
+using Chat.Runtime;
+
+namespace Chat.Grains;
+
+/// <summary>An uploaded file (key: attachment id, chosen by the uploader's frontend).</summary>
+[GrainType("attachment")]
+public interface IAttachmentGrain : IGrainWithGuidKey
+{
+    /// <summary>Stores the file after sniffing its type and checking its size.</summary>
+    Task<AttachmentInfo> Upload(Guid userId, AttachmentUpload upload);
+
+    /// <summary>
+    /// The file, for its uploader before it is sent, and afterwards for active participants of a
+    /// conversation whose message references it. NOT_FOUND for everyone else.
+    /// </summary>
+    [ReadOnly]
+    Task<AttachmentContent> Download(Guid userId);
+}

@@ -1,0 +1,76 @@
+using System.Collections.Immutable;
+using Chat.Runtime;
+
+namespace Chat.Grains;
+
+/// <summary>
+/// A user (key: user id). Holds the user's inbox in memory (loaded from PostgreSQL once per
+/// activation, then kept current by one-way notifications from conversations), the per-user send
+/// rate limiter (so it holds across frontends, connections and transports), presence bookkeeping,
+/// and publishes the user's events (stream <c>user-events</c>).
+/// </summary>
+[GrainType("user")]
+public interface IUserGrain : IGrainWithGuidKey
+{
+    /// <summary>The profile; NOT_FOUND when no such user exists.</summary>
+    [ReadOnly]
+    Task<UserProfile> GetProfile();
+
+    /// <summary>Changes display name and/or avatar url.</summary>
+    Task<UserProfile> UpdateProfile(UpdateProfileRequest change);
+
+    /// <summary>The organizations the user is a member of.</summary>
+    [ReadOnly]
+    Task<ImmutableArray<OrganizationMembership>> GetOrganizations();
+
+    /// <summary>The inbox, newest activity first, answered from memory.</summary>
+    [ReadOnly]
+    Task<Inbox> GetInbox();
+
+    /// <summary>
+    /// Counts one message against the rate limit, or throws RATE_LIMITED with the seconds to wait.
+    /// Called by conversations before they store a message.
+    /// </summary>
+    [AlwaysInterleave]
+    Task<RateLimitStatus> AcquireSendPermit();
+
+    /// <summary>The rate limit's state without counting anything (for X-RateLimit headers).</summary>
+    [AlwaysInterleave]
+    Task<RateLimitStatus> GetRateLimit();
+
+    /// <summary>Full-text search over the messages of the user's conversations, newest first.</summary>
+    [ReadOnly]
+    Task<SearchResult> Search(SearchQuery query);
+
+    /// <summary>A connection of this user opened on a frontend; returns the resulting presence.</summary>
+    Task<PresenceStatus> Connect(string frontendId);
+
+    /// <summary>A connection of this user on a frontend closed; returns the resulting presence.</summary>
+    Task<PresenceStatus> Disconnect(string frontendId);
+
+    /// <summary>A frontend still holds its connections of this user (a lease renewal; expired leases count as gone).</summary>
+    Task RenewPresence(string frontendId);
+
+    /// <summary>The client says the user is away or back (only meaningful while connected).</summary>
+    Task<PresenceStatus> SetPresence(PresenceStatus status);
+
+    /// <summary>Conversation → user: the user's summary of a conversation was created or changed.</summary>
+    [OneWay]
+    Task OnConversationChanged(ConversationNotice notice);
+
+    /// <summary>Conversation → user: a message event in one of the user's conversations.</summary>
+    [OneWay]
+    Task OnMessage(MessageNotice notice);
+
+    /// <summary>Conversation → user: a read position moved.</summary>
+    [OneWay]
+    Task OnRead(ReadNotice notice);
+
+    /// <summary>Conversation → user: the user no longer takes part ("left", "removed", "deleted").</summary>
+    [OneWay]
+    Task OnConversationRemoved(Guid conversationId, string reason);
+
+    /// <summary>User → user: a contact's presence changed (keeps inbox presence current).</summary>
+    [OneWay]
+    Task OnContactPresence(Guid userId, PresenceStatus status, DateTimeOffset? lastSeenAt);
+}
