@@ -107,7 +107,7 @@ internal sealed class SiloCluster : IAsyncDisposable
         if (Address is { } self)
         {
             _catalog.DeactivateWhere(
-                id => view.ActiveSilos.Count > 0 && PlacementDirector.GetOwner(id, view) != self,
+                id => view.PlacementSilos.Count > 0 && PlacementDirector.GetOwner(id, view) != self,
                 new DeactivationReason(DeactivationReasonCode.PlacementChanged, $"owned by another silo in view {view.Version}"));
         }
     }
@@ -127,14 +127,10 @@ internal sealed class SiloCluster : IAsyncDisposable
             return;
         }
 
-        try
-        {
-            await _membership.BeginLeaveAsync(cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            _router!.Accepting = false;
-        }
+        // Refuse new work before anyone can see us leaving: whatever a caller sends to a silo it
+        // knows is leaving is then guaranteed not to run, so it can always be re-routed.
+        _router!.Accepting = false;
+        await _membership.BeginLeaveAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Second half: after the grains are gone, mark ourselves dead and close connections.</summary>
@@ -142,6 +138,9 @@ internal sealed class SiloCluster : IAsyncDisposable
     {
         if (_membership is not null && !_membership.IsFenced)
         {
+            // Answer every request still in flight (callers re-route the ones we refuse) before
+            // saying we are dead, or callers would fail them as lost.
+            await _messages!.DrainAsync(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(10)).ConfigureAwait(false);
             await _membership.LeaveAsync(cancellationToken).ConfigureAwait(false);
         }
 

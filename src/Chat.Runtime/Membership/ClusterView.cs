@@ -31,7 +31,7 @@ public sealed record SiloEntry(
 
 /// <summary>
 /// An immutable snapshot of the membership table at one table version. Placement only uses
-/// <see cref="ActiveSilos"/>, so every node holding the same version computes the same owners.
+/// <see cref="PlacementSilos"/>, so every node holding the same version computes the same owners.
 /// </summary>
 public sealed class ClusterView
 {
@@ -44,7 +44,9 @@ public sealed class ClusterView
         Version = version;
         Members = members;
         ActiveSilos = members.Where(m => m.Status == SiloStatus.Active).Select(m => m.Address).OrderBy(a => a.ToString(), StringComparer.Ordinal).ToArray();
-        SiloHashes = ActiveSilos.Select(a => a.GetStableHash()).ToArray();
+        PlacementSilos = members.Where(m => m.Status is SiloStatus.Active or SiloStatus.ShuttingDown).Select(m => m.Address).OrderBy(a => a.ToString(), StringComparer.Ordinal).ToArray();
+        SiloHashes = PlacementSilos.Select(a => a.GetStableHash()).ToArray();
+        LeavingSilos = members.Where(m => m.Status == SiloStatus.ShuttingDown).Select(m => m.Address).ToHashSet();
     }
 
     /// <summary>The table version this view was read at.</summary>
@@ -56,7 +58,17 @@ public sealed class ClusterView
     /// <summary>Silos that take grains, in a canonical order.</summary>
     public IReadOnlyList<SiloAddress> ActiveSilos { get; }
 
-    /// <summary>Stable hashes of <see cref="ActiveSilos"/>, same order.</summary>
+    /// <summary>
+    /// Silos that own grains: the active ones and those shutting down. A leaving silo keeps its
+    /// grains until it is dead, so they never have a second activation elsewhere while it still
+    /// finishes and persists them; meanwhile it refuses new work and callers retry.
+    /// </summary>
+    public IReadOnlyList<SiloAddress> PlacementSilos { get; }
+
+    /// <summary>Silos shutting down: they refuse every new request, so one sent to them never runs there.</summary>
+    public IReadOnlySet<SiloAddress> LeavingSilos { get; }
+
+    /// <summary>Stable hashes of <see cref="PlacementSilos"/>, same order.</summary>
     internal uint[] SiloHashes { get; }
 
     /// <summary>The status of a silo, or null if it has no row.</summary>

@@ -31,6 +31,7 @@ internal sealed class Connection : IAsyncDisposable
     private readonly IFrameHandler _handler;
     private readonly CancellationTokenSource _closing = new();
     private Task _loops = Task.CompletedTask;
+    private Task _sendLoop = Task.CompletedTask;
     private int _closed;
 
     public Connection(Socket socket, IFrameHandler handler, int sendQueueCapacity)
@@ -56,7 +57,11 @@ internal sealed class Connection : IAsyncDisposable
 
     public bool IsClosed => Volatile.Read(ref _closed) != 0;
 
-    public void Start() => _loops = Task.WhenAll(Task.Run(ReceiveLoopAsync), Task.Run(SendLoopAsync));
+    public void Start()
+    {
+        _sendLoop = Task.Run(SendLoopAsync);
+        _loops = Task.WhenAll(Task.Run(ReceiveLoopAsync), _sendLoop);
+    }
 
     /// <summary>Queues a frame without waiting; false when the queue is full or the connection closed.</summary>
     public bool TrySend(OutgoingFrame frame)
@@ -202,6 +207,22 @@ internal sealed class Connection : IAsyncDisposable
         }
 
         _handler.OnClosed(this, error);
+    }
+
+    /// <summary>Sends what is queued, then closes.</summary>
+    public async Task CloseGracefullyAsync(TimeSpan timeout)
+    {
+        _outgoing.Writer.TryComplete();
+        try
+        {
+            await _sendLoop.WaitAsync(timeout).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // Timed out or failed: close anyway.
+        }
+
+        await DisposeAsync().ConfigureAwait(false);
     }
 
     public async ValueTask DisposeAsync()

@@ -32,6 +32,8 @@ internal sealed partial class MessageCenter : IFrameHandler, IAsyncDisposable
     private readonly ITimer _timeoutTimer;
     private readonly int _sendQueueCapacity;
     private long _nextCorrelationId;
+    private long _incomingInFlight;
+    private long _lastIncomingTicks;
     private volatile bool _disposed;
 
     public MessageCenter(HelloMessage hello, JsonSerializerOptions json, TimeProvider time, ILogger logger, TimeSpan timeoutCheckInterval, int sendQueueCapacity)
@@ -58,13 +60,40 @@ internal sealed partial class MessageCenter : IFrameHandler, IAsyncDisposable
 
     public int PendingCount => _pending.Count;
 
+    /// <summary>Requests received and not answered yet.</summary>
+    public long IncomingInFlight => Interlocked.Read(ref _incomingInFlight);
+
+    /// <summary>
+    /// Waits until nothing is in flight in either direction and no request arrived for a short
+    /// quiet period (a leaving silo answers everything before it says goodbye).
+    /// </summary>
+    public async Task DrainAsync(TimeSpan quietPeriod, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            var quietFor = TimeSpan.FromTicks(DateTime.UtcNow.Ticks - Interlocked.Read(ref _lastIncomingTicks));
+            if (IncomingInFlight == 0 && _pending.IsEmpty && quietFor >= quietPeriod)
+            {
+                return;
+            }
+
+            await Task.Delay(10).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Sets what later handshakes say (the silo learns its address after binding).</summary>
     public void UpdateHello(HelloMessage hello) => _hello = hello;
 
     public JsonSerializerOptions SerializerOptions => _json;
 
     /// <summary>Sends a request to a silo. Its outcome arrives on the request.</summary>
-    public void SendRequest(SiloAddress target, GrainRequest request, long viewVersion)
+    /// <remarks>
+    /// <paramref name="targetLeaving"/>: the sender's view has the target shutting down. Such a
+    /// silo refuses every request, so if the connection is lost the request is re-routed rather
+    /// than failed: it cannot have run.
+    /// </remarks>
+    public void SendRequest(SiloAddress target, GrainRequest request, long viewVersion, bool targetLeaving = false)
     {
         if (_disposed)
         {
@@ -87,7 +116,7 @@ internal sealed partial class MessageCenter : IFrameHandler, IAsyncDisposable
         if (!request.IsOneWay)
         {
             request.CorrelationId = id;
-            _pending[id] = new PendingCall(request, target);
+            _pending[id] = new PendingCall(request, target, targetLeaving);
         }
 
         var peer = _peers.GetOrAdd(target, static (address, self) => new OutboundPeer(address, self), this);
@@ -413,6 +442,12 @@ internal sealed partial class MessageCenter : IFrameHandler, IAsyncDisposable
         }
 
         request.CorrelationId = correlationId;
+        Interlocked.Exchange(ref _lastIncomingTicks, DateTime.UtcNow.Ticks);
+        if (!oneWay)
+        {
+            Interlocked.Increment(ref _incomingInFlight);
+        }
+
         request.ResponseSink = oneWay ? OneWaySink : new ConnectionResponseSink(this, connection);
         var handler = OnRequest;
         if (handler is null)
@@ -456,11 +491,19 @@ internal sealed partial class MessageCenter : IFrameHandler, IAsyncDisposable
 
     private void FailPending(Func<PendingCall, bool> predicate, Func<Exception> error)
     {
+        var reroute = OnRerouteNeeded;
         foreach (var (id, pending) in _pending)
         {
             if (predicate(pending) && _pending.TryRemove(id, out _))
             {
-                pending.Request.TryFail(error());
+                if (pending.TargetLeaving && reroute is not null && !_disposed)
+                {
+                    ThreadPool.UnsafeQueueUserWorkItem(static s => s.reroute(s.Request, 0), (reroute, pending.Request), preferLocal: false);
+                }
+                else
+                {
+                    pending.Request.TryFail(error());
+                }
             }
         }
     }
@@ -487,11 +530,8 @@ internal sealed partial class MessageCenter : IFrameHandler, IAsyncDisposable
             peer.MarkDead();
         }
 
-        foreach (var connection in _connections.Keys)
-        {
-            await connection.DisposeAsync().ConfigureAwait(false);
-        }
-
+        // Answers already queued still go out before the sockets close.
+        await Task.WhenAll(_connections.Keys.Select(c => c.CloseGracefullyAsync(TimeSpan.FromSeconds(5)))).ConfigureAwait(false);
         FailPending(_ => true, () => new SiloUnavailableException("This process is shutting down."));
     }
 
@@ -512,7 +552,7 @@ internal sealed partial class MessageCenter : IFrameHandler, IAsyncDisposable
     [LoggerMessage(2002, LogLevel.Information, "Connection to silo {Silo} lost: {Reason}")]
     private static partial void LogConnectionLost(ILogger logger, string silo, string reason);
 
-    private readonly record struct PendingCall(GrainRequest Request, SiloAddress Target);
+    private readonly record struct PendingCall(GrainRequest Request, SiloAddress Target, bool TargetLeaving);
 
     private sealed class DiscardingSink : IResponseSink
     {
@@ -525,12 +565,25 @@ internal sealed partial class MessageCenter : IFrameHandler, IAsyncDisposable
         }
     }
 
+    /// <summary>Marks sinks that answer a caller in another process.</summary>
+    internal interface IRemoteResponseSink : IResponseSink;
+
     /// <summary>Writes a request's outcome back on the connection it came from.</summary>
-    private sealed class ConnectionResponseSink(MessageCenter center, Connection connection) : IResponseSink
+    private sealed class ConnectionResponseSink(MessageCenter center, Connection connection) : IRemoteResponseSink
     {
-        public void OnResult<T>(GrainRequest<T> request, T result) => center.SendResponse(connection, request.CorrelationId, result);
+        public void OnResult<T>(GrainRequest<T> request, T result)
+        {
+            center.SendResponse(connection, request.CorrelationId, result);
+            Interlocked.Decrement(ref center._incomingInFlight);
+        }
 
         public void OnException(GrainRequest request, Exception exception)
+        {
+            Answer(request, exception);
+            Interlocked.Decrement(ref center._incomingInFlight);
+        }
+
+        private void Answer(GrainRequest request, Exception exception)
         {
             switch (exception)
             {

@@ -64,6 +64,12 @@ internal sealed class GrainCallRouter
             {
                 _catalog!.Enqueue(request);
             }
+            else if (request.ResponseSink is MessageCenter.IRemoteResponseSink)
+            {
+                // A remote caller's request that was queued on a grain we are letting go: the
+                // caller retries it once the view moves the grain.
+                request.TryFail(new RerouteException(ResponseStatus.Unavailable, view.Version));
+            }
             else
             {
                 // Our own view still names us while we leave: wait for the view that does not.
@@ -73,7 +79,7 @@ internal sealed class GrainCallRouter
             return;
         }
 
-        _messages.SendRequest(owner, request, view.Version);
+        _messages.SendRequest(owner, request, view.Version, view.LeavingSilos.Count != 0 && view.LeavingSilos.Contains(owner));
     }
 
     private void OnIncoming(IncomingRequest incoming)

@@ -19,7 +19,7 @@ public static class PlacementDirector
         var hashes = view.SiloHashes;
         if (hashes.Length == 0)
         {
-            throw new SiloUnavailableException("No active silo in the cluster.");
+            throw new SiloUnavailableException("No silo in the cluster can take grains.");
         }
 
         var best = 0;
@@ -34,7 +34,7 @@ public static class PlacementDirector
             }
         }
 
-        return view.ActiveSilos[best];
+        return view.PlacementSilos[best];
     }
 
     /// <summary>A well-mixed 64-bit score (SplitMix64 finaliser of both hashes).</summary>

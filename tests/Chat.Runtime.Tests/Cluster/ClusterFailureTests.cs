@@ -5,6 +5,7 @@ using Chat.Runtime.Tests.Grains;
 using Chat.Runtime.Tests.Infrastructure;
 using Chat.Testing;
 using Npgsql;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
 
 namespace Chat.Runtime.Tests.Cluster;
@@ -91,14 +92,16 @@ public sealed class ClusterFailureTests(PostgresDatabaseFixture database, ITestO
                 catch (Exception ex)
                 {
                     Interlocked.Increment(ref failures);
-                    output.WriteLine($"call failed: {ex.GetType().Name}: {ex.Message}");
+                    output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} call failed: {ex.GetType().Name}: {ex.Message}; client view v{cluster.ClientServices.GetRequiredService<Hosting.ClusterClientState>().View.Version}");
                 }
             }
         })).ToArray();
 
         await Task.Delay(300);
         var leaving = cluster.Silos[1];
+        output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} stopping {leaving}");
         await cluster.StopSiloAsync(leaving);
+        output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} stopped");
         await Task.Delay(500);
         stop.Cancel();
         await Task.WhenAll(callers).WaitAsync(TimeSpan.FromSeconds(60));
