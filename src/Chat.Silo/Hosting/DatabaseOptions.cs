@@ -3,12 +3,16 @@ using Npgsql;
 
 namespace Chat.Silo.Hosting;
 
-/// <summary>PostgreSQL connection settings (section <c>Chat:Database</c>).</summary>
+/// <summary>
+/// The silo host's view of section <c>Chat:Database</c>. The runtime binds the same section
+/// (<c>RuntimeDatabaseOptions</c>) and reports a missing connection string; this class adds what
+/// only the host uses, and validates the connection string's syntax.
+/// </summary>
 public sealed class DatabaseOptions
 {
     public const string SectionName = "Chat:Database";
 
-    /// <summary>Npgsql connection string of the chat database. Required.</summary>
+    /// <summary>Npgsql connection string of the chat database. Required (reported by the runtime's validation).</summary>
     public string ConnectionString { get; set; } = "";
 
     /// <summary>Seconds the readiness probe waits for <c>SELECT 1</c>.</summary>
@@ -17,8 +21,15 @@ public sealed class DatabaseOptions
     /// <summary>The connection string's target without credentials, safe to log.</summary>
     public string DescribeTarget()
     {
-        var builder = new NpgsqlConnectionStringBuilder(ConnectionString);
-        return $"{builder.Host}:{builder.Port}/{builder.Database}";
+        try
+        {
+            var builder = new NpgsqlConnectionStringBuilder(ConnectionString);
+            return $"{builder.Host}:{builder.Port}/{builder.Database}";
+        }
+        catch (ArgumentException)
+        {
+            return "(invalid connection string)";
+        }
     }
 }
 
@@ -27,21 +38,18 @@ internal sealed class DatabaseOptionsValidator : IValidateOptions<DatabaseOption
 {
     public ValidateOptionsResult Validate(string? name, DatabaseOptions options)
     {
-        if (string.IsNullOrWhiteSpace(options.ConnectionString))
+        // An empty connection string is reported once, by the runtime's RuntimeDatabaseOptions validation.
+        if (!string.IsNullOrWhiteSpace(options.ConnectionString))
         {
-            return ValidateOptionsResult.Fail(
-                $"{DatabaseOptions.SectionName}:{nameof(DatabaseOptions.ConnectionString)} is required " +
-                "(set it in appsettings.json or the environment variable Chat__Database__ConnectionString).");
-        }
-
-        try
-        {
-            _ = new NpgsqlConnectionStringBuilder(options.ConnectionString);
-        }
-        catch (ArgumentException exception)
-        {
-            return ValidateOptionsResult.Fail(
-                $"{DatabaseOptions.SectionName}:{nameof(DatabaseOptions.ConnectionString)} is not a valid PostgreSQL connection string: {exception.Message}");
+            try
+            {
+                _ = new NpgsqlConnectionStringBuilder(options.ConnectionString);
+            }
+            catch (ArgumentException exception)
+            {
+                return ValidateOptionsResult.Fail(
+                    $"{DatabaseOptions.SectionName}:{nameof(DatabaseOptions.ConnectionString)} is not a valid PostgreSQL connection string: {exception.Message}");
+            }
         }
 
         if (options.HealthCheckTimeoutSeconds is < 1 or > 300)

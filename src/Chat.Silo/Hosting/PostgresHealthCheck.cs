@@ -1,12 +1,13 @@
+using Chat.Runtime.Hosting;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace Chat.Silo.Hosting;
 
-/// <summary>Readiness: PostgreSQL answers <c>SELECT 1</c> within the configured timeout.</summary>
+/// <summary>Readiness: PostgreSQL answers <c>SELECT 1</c> within the configured timeout (on the silo's one pool).</summary>
 internal sealed partial class PostgresHealthCheck(
-    NpgsqlDataSource dataSource,
+    RuntimeDataSource dataSource,
     IOptions<DatabaseOptions> options,
     ILogger<PostgresHealthCheck> logger) : IHealthCheck
 {
@@ -16,7 +17,7 @@ internal sealed partial class PostgresHealthCheck(
         timeout.CancelAfter(TimeSpan.FromSeconds(options.Value.HealthCheckTimeoutSeconds));
         try
         {
-            await using var command = dataSource.CreateCommand("SELECT 1");
+            await using var command = dataSource.DataSource.CreateCommand("SELECT 1");
             await command.ExecuteScalarAsync(timeout.Token);
             return HealthCheckResult.Healthy("PostgreSQL answers.");
         }

@@ -1,14 +1,15 @@
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
-using Npgsql;
+using Chat.Grains.Hosting;
+using Chat.Runtime.Hosting;
 
 namespace Chat.Silo.Hosting;
 
 /// <summary>Composition of the silo host: the steps Program.cs calls.</summary>
 public static partial class SiloHostingExtensions
 {
-    /// <summary>Registers options (validated at startup), the PostgreSQL data source and health checks.</summary>
+    /// <summary>Registers options (validated at startup), the silo runtime with the chat domain, and health checks.</summary>
     public static WebApplicationBuilder AddChatSiloHost(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
@@ -18,13 +19,12 @@ public static partial class SiloHostingExtensions
         services.AddOptions<SiloOptions>().BindConfiguration(SiloOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<SiloOptions>, SiloOptionsValidator>();
 
-        services.AddSingleton(provider =>
+        // The runtime and the chat grains share one PostgreSQL pool (the runtime's, on Chat:Database).
+        services.AddChatSilo(silo =>
         {
-            var options = provider.GetRequiredService<IOptions<DatabaseOptions>>().Value;
-            return new NpgsqlDataSourceBuilder(options.ConnectionString)
-            {
-                Name = "chat-silo",
-            }.Build();
+            silo.AddChatDomain().AddPostgresGrainStorage();
+
+            // Clustering: silo.UseClustering() goes here (membership, TCP transport, placement; Chat:Cluster).
         });
 
         services.AddChatHealthChecks();

@@ -28,16 +28,28 @@ public sealed class SiloHostTests(PostgresDatabaseFixture database) : IClassFixt
     }
 
     [Fact]
-    public async Task Ready_answers_503_while_live_answers_200_when_the_database_is_unreachable()
+    public async Task Ready_answers_503_while_live_answers_200_when_the_database_becomes_unreachable()
     {
-        await using var factory = CreateFactory(UnreachableConnectionString());
+        // The silo needs its database to start (migrations); losing it afterwards makes it unready, not dead.
+        var connectionString = await database.Server.CreateDatabaseAsync("silo_outage").WaitAsync(Timeout);
+        await using var factory = CreateFactory(connectionString);
         using var client = factory.CreateClient();
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/ready").WaitAsync(Timeout)).StatusCode);
 
+        await database.Server.DropDatabaseAsync(new Npgsql.NpgsqlConnectionStringBuilder(connectionString).Database!).WaitAsync(Timeout);
         var live = await client.GetAsync("/health/live").WaitAsync(Timeout);
         var ready = await client.GetAsync("/health/ready").WaitAsync(Timeout);
 
         Assert.Equal(HttpStatusCode.OK, live.StatusCode);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+    }
+
+    [Fact]
+    public async Task Startup_fails_when_the_database_is_unreachable()
+    {
+        await using var factory = CreateFactory(UnreachableConnectionString());
+
+        Assert.NotNull(Record.Exception(() => factory.CreateClient()));
     }
 
     [Fact]
