@@ -1,0 +1,106 @@
+using Chat.Grains.Tests.Infrastructure;
+
+namespace Chat.Grains.Tests.Domain;
+
+/// <summary>SPEC section 5: read positions, unread counts, receipts and their events.</summary>
+public sealed class ReadStateTests(ChatSiloFixture fixture) : IClassFixture<ChatSiloFixture>
+{
+    private ChatSilo Silo => fixture.Silo;
+
+    [Fact]
+    public async Task Unread_counts_others_live_messages_after_the_read_position_and_sending_marks_your_own_read()
+    {
+        var a = await Silo.RegisterAsync("ann");
+        var b = await Silo.RegisterAsync("ben");
+        var org = await Silo.OrganizationAsync(a, b);
+        var dm = (await Silo.DirectAsync(a, b, org)).Conversation;
+        await Silo.SendAsync(dm.Id, a, "one");
+        var two = await Silo.SendAsync(dm.Id, a, "two");
+        await Silo.SendAsync(dm.Id, a, "three");
+
+        var bInbox = await Silo.InboxWhenAsync(b, i => i.Conversations.Any(e => e.ConversationId == dm.Id && e.UnreadCount == 3), "3 unread for b");
+        Assert.Equal(3, bInbox.TotalUnread);
+        var aEntry = (await Silo.User(a.Id).GetInbox().WaitAsync(ChatSilo.Timeout)).Conversations.Single(e => e.ConversationId == dm.Id);
+        Assert.Equal(0, aEntry.UnreadCount);
+        Assert.Equal(3, aEntry.LastReadSeq);
+
+        await Silo.Conversation(dm.Id).DeleteMessage(a.Id, two.Id).WaitAsync(ChatSilo.Timeout);
+        await Silo.InboxWhenAsync(b, i => i.Conversations.Single(e => e.ConversationId == dm.Id).UnreadCount == 2, "deleted messages do not count");
+
+        var read = await Silo.Conversation(dm.Id).MarkRead(b.Id, 1).WaitAsync(ChatSilo.Timeout);
+        Assert.Equal(1, read.LastReadSeq);
+        Assert.Equal(1, read.UnreadCount);
+        var back = await Silo.Conversation(dm.Id).MarkRead(b.Id, 0).WaitAsync(ChatSilo.Timeout);
+        Assert.Equal(1, back.LastReadSeq);
+
+        await Silo.SendAsync(dm.Id, b, "my reply marks everything read");
+        var after = await Silo.InboxWhenAsync(b, i => i.Conversations.Single(e => e.ConversationId == dm.Id).UnreadCount == 0, "b read all by replying");
+        Assert.Equal(0, after.TotalUnread);
+        Assert.Equal(0, after.UnreadConversations);
+    }
+
+    [Fact]
+    public async Task Mark_read_defaults_to_the_latest_and_tells_the_readers_devices_and_the_others()
+    {
+        var a = await Silo.RegisterAsync("ann");
+        var b = await Silo.RegisterAsync("ben");
+        var org = await Silo.OrganizationAsync(a, b);
+        var dm = (await Silo.DirectAsync(a, b, org)).Conversation;
+        await Silo.SendAsync(dm.Id, a, "one");
+        await Silo.SendAsync(dm.Id, a, "two");
+
+        var read = await Silo.Conversation(dm.Id).MarkRead(b.Id).WaitAsync(ChatSilo.Timeout);
+
+        Assert.Equal(2, read.LastReadSeq);
+        Assert.Equal(0, read.UnreadCount);
+        await ChatSilo.EventuallyAsync(() => Task.FromResult(Silo.Events.EventsOf(b.Id)),
+            e => e.Any(x => x.Event is ReadUpdatedEvent { LastReadSeq: 2 } r && r.UserId == b.Id)
+                && e.Any(x => x.Event is UnreadChangedEvent { UnreadCount: 0, TotalUnread: 0 }), "b's own readUpdated and unreadChanged");
+        await ChatSilo.EventuallyAsync(() => Task.FromResult(Silo.Events.EventsOf(a.Id)),
+            e => e.Any(x => x.Event is ReadUpdatedEvent { LastReadSeq: 2 } r && r.UserId == b.Id), "a's receipt event");
+        var seqs = Silo.Events.EventsOf(b.Id).Select(e => e.Seq).ToList();
+        Assert.Equal(Enumerable.Range(1, seqs.Count).Select(i => (long)i), seqs);
+    }
+
+    [Fact]
+    public async Task Receipts_show_sent_delivered_and_read_in_a_DM_and_read_by_N_of_M_in_a_group()
+    {
+        var a = await Silo.RegisterAsync("ann");
+        var b = await Silo.RegisterAsync("ben");
+        var c = await Silo.RegisterAsync("cat");
+        var org = await Silo.OrganizationAsync(a, b, c);
+        var dm = (await Silo.DirectAsync(a, b, org)).Conversation;
+        var message = await Silo.SendAsync(dm.Id, a, "did you get this?");
+        var conversation = Silo.Conversation(dm.Id);
+
+        Assert.Equal("sent", (await conversation.GetReceipts(a.Id, message.Id).WaitAsync(ChatSilo.Timeout)).Status);
+        await conversation.MarkDelivered(b.Id, message.Seq).WaitAsync(ChatSilo.Timeout);
+        Assert.Equal("delivered", (await conversation.GetReceipts(a.Id, message.Id).WaitAsync(ChatSilo.Timeout)).Status);
+        await conversation.MarkRead(b.Id).WaitAsync(ChatSilo.Timeout);
+        var receipts = await conversation.GetReceipts(a.Id, message.Id).WaitAsync(ChatSilo.Timeout);
+        Assert.Equal("read", receipts.Status);
+        Assert.Equal(b.Id, Assert.Single(receipts.ReadBy).UserId);
+
+        var group = await Silo.GroupAsync(org, a, "Receipts", b, c);
+        var announcement = await Silo.SendAsync(group.Id, a, "all read this");
+        await Silo.Conversation(group.Id).MarkRead(c.Id).WaitAsync(ChatSilo.Timeout);
+        var groupReceipts = await Silo.Conversation(group.Id).GetReceipts(b.Id, announcement.Id).WaitAsync(ChatSilo.Timeout);
+        Assert.Equal(2, groupReceipts.RecipientCount);
+        Assert.Equal(c.Id, Assert.Single(groupReceipts.ReadBy).UserId);
+    }
+
+    [Fact]
+    public async Task Muted_conversations_still_count_unread()
+    {
+        var a = await Silo.RegisterAsync("ann");
+        var b = await Silo.RegisterAsync("ben");
+        var org = await Silo.OrganizationAsync(a, b);
+        var dm = (await Silo.DirectAsync(a, b, org)).Conversation;
+        await Silo.Conversation(dm.Id).UpdateSettings(b.Id, new ParticipantSettingsRequest(IsMuted: true)).WaitAsync(ChatSilo.Timeout);
+        await Silo.SendAsync(dm.Id, a, "psst");
+
+        var inbox = await Silo.InboxWhenAsync(b, i => i.TotalUnread == 1, "muted unread");
+        Assert.True(inbox.Conversations.Single().IsMuted);
+        Assert.Equal(1, inbox.UnreadConversations);
+    }
+}
