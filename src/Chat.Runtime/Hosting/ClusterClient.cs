@@ -3,6 +3,7 @@ using Chat.Runtime.Invocation;
 using Chat.Runtime.Membership;
 using Chat.Runtime.Messaging;
 using Chat.Runtime.Placement;
+using Chat.Runtime.Streams;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -31,7 +32,8 @@ internal sealed class ClusterClient : GrainCallInvokerBase, IHostedService, IAsy
         RuntimeServicesAccessor runtime,
         TimeProvider time,
         ILoggerFactory loggers,
-        RuntimeLog log)
+        RuntimeLog log,
+        IOptions<StreamOptions> streamOptions)
         : base(time, messaging.Value.ResponseTimeout, log)
     {
         ClientId = Guid.NewGuid().ToString("N");
@@ -46,7 +48,15 @@ internal sealed class ClusterClient : GrainCallInvokerBase, IHostedService, IAsy
             options.Value.SendQueueCapacity);
         _router = new GrainCallRouter(null, _messages, _keeper, null);
         _keeper.ViewChanged += OnViewChanged;
+        Streams = new StreamSubscriptionManager(() => this, runtime.SerializerOptions, time, streamOptions.Value.LeaseRenewInterval, loggers.CreateLogger<StreamSubscriptionManager>())
+        {
+            Endpoint = StreamEndpoint.Client(ClientId),
+        };
+        _messages.OnStreamEvent = (_, body) => Streams.OnFrame(body);
     }
+
+    /// <summary>This client's stream subscriptions.</summary>
+    internal StreamSubscriptionManager Streams { get; }
 
     /// <summary>This client's id (silos push stream events to it by this id).</summary>
     public string ClientId { get; }
@@ -80,10 +90,13 @@ internal sealed class ClusterClient : GrainCallInvokerBase, IHostedService, IAsy
                 _messages.DisconnectSilo(member.Address, "declared dead");
             }
         }
+
+        _ = Streams.RenewAllAsync();
     }
 
     public async ValueTask DisposeAsync()
     {
+        await Streams.DisposeAsync().ConfigureAwait(false);
         await _keeper.DisposeAsync().ConfigureAwait(false);
         await _messages.DisposeAsync().ConfigureAwait(false);
     }
@@ -136,6 +149,10 @@ public static class ClusterClientHostingExtensions
         services.TryAddSingleton<IGrainFactory>(sp => sp.GetRequiredService<ClusterClient>());
         services.AddHostedService(sp => sp.GetRequiredService<ClusterClient>());
         services.TryAddSingleton(sp => new ClusterClientState(sp.GetRequiredService<ClusterClient>()));
+        services.AddOptions<StreamOptions>().BindConfiguration(StreamOptions.SectionName)
+            .Validate(o => o.SubscriptionLease > o.LeaseRenewInterval, "Chat:Streams:SubscriptionLease must be longer than Chat:Streams:LeaseRenewInterval.")
+            .ValidateOnStart();
+        services.TryAddSingleton<IStreamProvider>(sp => new StreamProvider(sp.GetRequiredService<ClusterClient>().Streams));
         return services;
     }
 }

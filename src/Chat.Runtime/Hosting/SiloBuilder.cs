@@ -5,6 +5,7 @@ using Chat.Runtime.Diagnostics;
 using Chat.Runtime.Invocation;
 using Chat.Runtime.Membership;
 using Chat.Runtime.Persistence;
+using Chat.Runtime.Streams;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -243,6 +244,14 @@ public static class SiloHostingExtensions
         services.TryAddSingleton<SiloState>();
         services.TryAddSingleton<IGrainFactory>(sp => sp.GetRequiredService<SiloRuntimeClient>());
         services.TryAddSingleton<IClusterClient>(sp => sp.GetRequiredService<SiloRuntimeClient>());
+        services.AddOptions<StreamOptions>().BindConfiguration(StreamOptions.SectionName)
+            .Validate(o => o.ReplayBufferSize > 0, "Chat:Streams:ReplayBufferSize must be positive.")
+            .Validate(o => o.SubscriptionLease > o.LeaseRenewInterval, "Chat:Streams:SubscriptionLease must be longer than Chat:Streams:LeaseRenewInterval.")
+            .ValidateOnStart();
+        services.TryAddSingleton(sp => StreamServices.CreateManager(sp));
+        services.TryAddSingleton<StreamDelivery>();
+        services.TryAddSingleton<IStreamProvider, StreamProvider>();
+        services.AddSingleton(new GrainClassRegistration(typeof(StreamGrain)));
         services.AddHostedService<SiloHostedService>();
     }
 
@@ -366,4 +375,15 @@ public sealed class RuntimeServicesAccessor
 
     /// <summary>The runtime's JSON settings.</summary>
     public System.Text.Json.JsonSerializerOptions SerializerOptions { get; }
+}
+
+/// <summary>Builds the stream services shared by silos and clients.</summary>
+internal static class StreamServices
+{
+    public static StreamSubscriptionManager CreateManager(IServiceProvider services) => new(
+        services.GetRequiredService<IGrainFactory>,
+        services.GetRequiredService<RuntimeServices>().SerializerOptions,
+        services.GetRequiredService<TimeProvider>(),
+        services.GetRequiredService<IOptions<StreamOptions>>().Value.LeaseRenewInterval,
+        Microsoft.Extensions.Logging.LoggerFactoryExtensions.CreateLogger<StreamSubscriptionManager>(services.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>()));
 }

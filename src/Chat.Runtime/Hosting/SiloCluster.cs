@@ -29,6 +29,7 @@ internal sealed class SiloCluster : IAsyncDisposable
     private MembershipViewKeeper? _keeper;
     private SiloMembershipService? _membership;
     private GrainCallRouter? _router;
+    private readonly Streams.StreamDelivery _streams;
 
     public SiloCluster(
         Catalog catalog,
@@ -40,8 +41,10 @@ internal sealed class SiloCluster : IAsyncDisposable
         RuntimeServicesAccessor runtime,
         RuntimeDataSource database,
         TimeProvider time,
-        IServiceProvider services)
+        IServiceProvider services,
+        Streams.StreamDelivery streams)
     {
+        _streams = streams;
         _catalog = catalog;
         _options = options.Value;
         _silo = silo.Value;
@@ -86,6 +89,7 @@ internal sealed class SiloCluster : IAsyncDisposable
         _router = new GrainCallRouter(_catalog, _messages, _keeper, Address);
         _keeper.ViewChanged += OnViewChanged;
         _membership.Fenced += OnFenced;
+        _streams.Attach(_messages, Address.Value);
 
         _listener.Start();
         await _keeper.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -102,6 +106,9 @@ internal sealed class SiloCluster : IAsyncDisposable
                 _messages!.DisconnectSilo(member.Address, "declared dead");
             }
         }
+
+        // Stream grains may have moved or restarted: reattach our subscriptions now, not at the next renewal.
+        _ = _streams.Local.RenewAllAsync();
 
         // Grains this silo no longer owns move to their new owner on their next call.
         if (Address is { } self)

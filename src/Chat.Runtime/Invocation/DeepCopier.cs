@@ -52,6 +52,8 @@ public static class Immutability
         typeof(string), typeof(decimal), typeof(DateTime), typeof(DateTimeOffset), typeof(TimeSpan),
         typeof(Guid), typeof(DateOnly), typeof(TimeOnly), typeof(Uri), typeof(Version), typeof(GrainId),
         typeof(VoidResult), typeof(Half), typeof(Int128), typeof(UInt128),
+        // Elements made by the serializer own a private document that nobody disposes or changes.
+        typeof(System.Text.Json.JsonElement),
     ];
 
     /// <summary>True when values of <paramref name="type"/> never change after construction.</summary>

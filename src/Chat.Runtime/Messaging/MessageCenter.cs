@@ -24,6 +24,7 @@ internal sealed partial class MessageCenter : IFrameHandler, IAsyncDisposable
     private readonly ConcurrentDictionary<long, PendingCall> _pending = new();
     private readonly ConcurrentDictionary<SiloAddress, OutboundPeer> _peers = new();
     private readonly ConcurrentDictionary<Connection, byte> _connections = new();
+    private readonly ConcurrentDictionary<string, Connection> _clients = new(StringComparer.Ordinal);
     private readonly ObjectPool<FrameBuilder> _builders = new DefaultObjectPool<FrameBuilder>(new DefaultPooledObjectPolicy<FrameBuilder>(), 64);
     private HelloMessage _hello;
     private readonly JsonSerializerOptions _json;
@@ -154,6 +155,58 @@ internal sealed partial class MessageCenter : IFrameHandler, IAsyncDisposable
         }
 
         FailPending(p => p.Target == silo, () => new SiloUnavailableException($"Silo {silo} is unavailable: {reason}."));
+    }
+
+    /// <summary>Sends a stream event to a cluster client connected to this process; dropped if it is not.</summary>
+    public void SendStreamEventToClient(string clientId, Action<FrameBuilder> writeBody)
+    {
+        if (_clients.TryGetValue(clientId, out var connection) && !connection.IsClosed)
+        {
+            SendStreamEvent(connection, writeBody);
+        }
+    }
+
+    /// <summary>Sends a stream event to another silo over this process's connection to it.</summary>
+    public void SendStreamEventToSilo(SiloAddress silo, Action<FrameBuilder> writeBody)
+    {
+        var peer = _peers.GetOrAdd(silo, static (address, self) => new OutboundPeer(address, self), this);
+        if (peer.Connected is { IsClosed: false } connection)
+        {
+            SendStreamEvent(connection, writeBody);
+            return;
+        }
+
+        var frame = BuildStreamEvent(writeBody);
+        _ = SendStreamEventSlowAsync(peer, frame);
+    }
+
+    private async Task SendStreamEventSlowAsync(OutboundPeer peer, OutgoingFrame frame)
+    {
+        try
+        {
+            var connection = await peer.GetConnectionAsync(0).ConfigureAwait(false);
+            await connection.SendAsync(frame).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // The subscriber silo is gone; subscribers catch up from the replay buffer when they renew.
+            frame.Return();
+        }
+    }
+
+    private OutgoingFrame BuildStreamEvent(Action<FrameBuilder> writeBody)
+    {
+        var builder = _builders.Get();
+        try
+        {
+            builder.Begin(FrameType.StreamEvent, 0);
+            writeBody(builder);
+            return builder.Complete();
+        }
+        finally
+        {
+            _builders.Return(builder);
+        }
     }
 
     /// <summary>Sends a stream event frame to a connection (fire and forget, in order per connection).</summary>
@@ -350,6 +403,12 @@ internal sealed partial class MessageCenter : IFrameHandler, IAsyncDisposable
                     return;
                 }
 
+                if (hello is { Role: "client", ClientId: { } clientId })
+                {
+                    connection.Peer = "client:" + clientId;
+                    _clients[clientId] = connection;
+                }
+
                 OnHello?.Invoke(connection, hello);
                 break;
             case FrameType.Ping:
@@ -468,6 +527,11 @@ internal sealed partial class MessageCenter : IFrameHandler, IAsyncDisposable
     void IFrameHandler.OnClosed(Connection connection, Exception? error)
     {
         _connections.TryRemove(connection, out _);
+        if (connection.Peer is string client && client.StartsWith("client:", StringComparison.Ordinal))
+        {
+            _clients.TryRemove(KeyValuePair.Create(client["client:".Length..], connection));
+        }
+
         if (connection.Peer is SiloAddress silo)
         {
             if (_peers.TryGetValue(silo, out var peer))
