@@ -39,6 +39,8 @@ public sealed class ChatSilo : IAsyncDisposable
         });
         builder.Configuration.AddInMemoryCollection(configuration ?? []);
         builder.Services.AddChatSilo(silo => silo.AddChatDomain().AddPostgresGrainStorage());
+        // Domain tests read the user events from the in-memory recorder, whether or not streams are registered.
+        builder.Services.AddSingleton<IUserEventPublisher>(sp => sp.GetRequiredService<RecordingUserEventPublisher>());
         var host = builder.Build();
         await host.StartAsync().WaitAsync(TimeSpan.FromSeconds(60));
         return new ChatSilo(host);
