@@ -1,4 +1,4 @@
-namespace Chat.Runtime.Tests.Grains;
+namespace Chat.Runtime.SiloProcess;
 
 public sealed class AppendState
 {

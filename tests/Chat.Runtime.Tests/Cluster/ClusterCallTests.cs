@@ -1,3 +1,4 @@
+using Chat.Runtime.SiloProcess;
 using Chat.Runtime.Hosting;
 using Chat.Runtime.Tests.Grains;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,3 +1,4 @@
+using Chat.Runtime.SiloProcess;
 using System.Diagnostics;
 using Chat.Runtime.Membership;
 using Chat.Runtime.Testing;

@@ -1,3 +1,4 @@
+using Chat.Runtime.SiloProcess;
 using Chat.Runtime.Testing;
 using Chat.Runtime.Tests.Infrastructure;
 using Chat.Testing;
@@ -16,7 +17,7 @@ public static class TestClusters
             ConnectionString = connectionString,
             InitialSilos = silos,
             ConfigureServices = s => s.AddSingleton(probe),
-            ConfigureSilo = s => s.AddGrains(typeof(TestClusters).Assembly).AddPostgresGrainStorage(),
+            ConfigureSilo = s => s.AddGrains(typeof(TestClusters).Assembly).AddGrains(typeof(AppendGrain).Assembly).AddPostgresGrainStorage(),
             Configuration = configuration ?? [],
         });
 

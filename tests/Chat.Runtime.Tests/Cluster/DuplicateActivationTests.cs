@@ -1,3 +1,4 @@
+using Chat.Runtime.SiloProcess;
 using Chat.Runtime.Activation;
 using Chat.Runtime.Invocation;
 using Chat.Runtime.Placement;
