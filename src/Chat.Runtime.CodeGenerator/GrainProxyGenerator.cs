@@ -220,27 +220,27 @@ public sealed class GrainProxyGenerator : IIncrementalGenerator
         var parameters = string.Join(", ", method.Parameters.Select(p => $"{p.Type.ToDisplayString(TypeFormat)} {Escape(p.Name)}"));
         sb.AppendLine($"        {method.ReturnType.ToDisplayString(TypeFormat)} {owner.ToDisplayString(TypeFormat)}.{Escape(method.Name)}({parameters})");
         sb.AppendLine("        {");
-        sb.AppendLine($"            var request = new global::{GeneratedNamespace(owner)}.{RequestName(owner, method, index)}();");
+        sb.AppendLine($"            var __request = new global::{GeneratedNamespace(owner)}.{RequestName(owner, method, index)}();");
         for (var i = 0; i < method.Parameters.Length; i++)
         {
-            sb.AppendLine($"            request.Arg{i} = {Escape(method.Parameters[i].Name)};");
+            sb.AppendLine($"            __request.Arg{i} = {Escape(method.Parameters[i].Name)};");
         }
 
         var oneWay = HasAttribute(method, "OneWayAttribute");
         if (oneWay)
         {
-            sb.AppendLine("            Send(request);");
+            sb.AppendLine("            Send(__request);");
             sb.AppendLine(ReturnKind(method) == Kind.Task ? "            return global::System.Threading.Tasks.Task.CompletedTask;" : "            return default;");
         }
         else
         {
-            sb.AppendLine("            Send(request);");
+            sb.AppendLine("            Send(__request);");
             sb.AppendLine(ReturnKind(method) switch
             {
-                Kind.Task => "            return request.AsVoidValueTask().AsTask();",
-                Kind.TaskOfT => "            return request.AsValueTask().AsTask();",
-                Kind.ValueTask => "            return request.AsVoidValueTask();",
-                _ => "            return request.AsValueTask();",
+                Kind.Task => "            return __request.AsVoidValueTask().AsTask();",
+                Kind.TaskOfT => "            return __request.AsValueTask().AsTask();",
+                Kind.ValueTask => "            return __request.AsVoidValueTask();",
+                _ => "            return __request.AsValueTask();",
             });
         }
 

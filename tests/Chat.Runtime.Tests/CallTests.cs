@@ -50,6 +50,13 @@ public sealed class CallTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Parameter_names_that_collide_with_generated_code_still_work()
+    {
+        var grain = _silo.GrainFactory.GetGrain<INamingGrain>(1);
+        Assert.Equal("a|b|c|6", await grain.Combine("a", "b", "c", 1, 2, 3).WaitAsync(Timeout));
+    }
+
+    [Fact]
     public async Task A_grain_sees_its_own_key()
     {
         var key = Guid.NewGuid();

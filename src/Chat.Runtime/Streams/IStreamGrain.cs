@@ -35,6 +35,10 @@ public interface IStreamGrain : IGrainWithStringKey
     /// <summary>Numbers, buffers and pushes one event.</summary>
     Task<StreamSequenceToken> Publish(JsonElement payload);
 
+    /// <summary>Pushes an event to current subscribers without numbering or buffering it.</summary>
+    [AlwaysInterleave]
+    Task PublishEphemeral(JsonElement payload);
+
     /// <summary>Adds or renews a lease; with a token, also returns what the endpoint missed.</summary>
     Task<StreamSubscribeResult> Subscribe(StreamEndpoint endpoint, StreamSequenceToken? fromToken);
 

@@ -35,7 +35,7 @@ public sealed record StreamReplay<T>(
 /// <summary>Receives a subscription's events, in order, one at a time.</summary>
 public interface IAsyncObserver<in T>
 {
-    /// <summary>The next event.</summary>
+    /// <summary>The next event. Ephemeral events arrive with sequence 0 and do not move the position.</summary>
     Task OnNextAsync(T item, StreamSequenceToken token);
 
     /// <summary>
@@ -63,6 +63,12 @@ public interface IAsyncStream<T>
 
     /// <summary>Publishes an event; returns its position once every current subscriber has been sent it.</summary>
     Task<StreamSequenceToken> OnNextAsync(T item);
+
+    /// <summary>
+    /// Publishes an ephemeral event (typing, presence): sent to current subscribers only, without a
+    /// position, not kept for replay. Observers receive it with <see cref="StreamSequenceToken.Sequence"/> 0.
+    /// </summary>
+    Task OnNextEphemeralAsync(T item);
 
     /// <summary>
     /// Subscribes. With <paramref name="fromToken"/>, first replays every event after it (or tells

@@ -137,6 +137,21 @@ internal sealed class StreamGrain : Grain, IStreamGrain
         return Task.FromResult(new StreamSequenceToken(_epoch, _sequence));
     }
 
+    public Task PublishEphemeral(JsonElement payload)
+    {
+        var now = _time.GetUtcNow();
+        var evt = new StoredStreamEvent(0, payload);
+        foreach (var (endpoint, expiry) in _leases)
+        {
+            if (expiry >= now)
+            {
+                _delivery.Push(endpoint, _streamId, _epoch, evt);
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
     public Task<StreamSubscribeResult> Subscribe(StreamEndpoint endpoint, StreamSequenceToken? fromToken)
     {
         _leases[endpoint.Id] = _time.GetUtcNow() + _options.SubscriptionLease;

@@ -13,7 +13,10 @@ internal sealed class AsyncStream<T>(StreamId id, StreamSubscriptionManager subs
     public StreamId Id => id;
 
     public Task<StreamSequenceToken> OnNextAsync(T item) =>
-        subscriptions.GrainOf(id).Publish(System.Text.Json.JsonSerializer.SerializeToElement(item, subscriptions.SerializerOptions));
+        subscriptions.GrainOf(id).Publish(JsonSerializer.SerializeToElement(item, subscriptions.SerializerOptions));
+
+    public Task OnNextEphemeralAsync(T item) =>
+        subscriptions.GrainOf(id).PublishEphemeral(JsonSerializer.SerializeToElement(item, subscriptions.SerializerOptions));
 
     public Task<IStreamSubscription> SubscribeAsync(IAsyncObserver<T> observer, StreamSequenceToken? fromToken = null) =>
         subscriptions.SubscribeAsync(id, observer, fromToken);

@@ -300,6 +300,13 @@ internal sealed partial class StreamSubscriptionManager : IAsyncDisposable
 
         private async Task OnLiveAsync(long epoch, long sequence, JsonElement payload)
         {
+            if (sequence == 0)
+            {
+                // Ephemeral: no position, nothing to catch up or deduplicate.
+                await _observer.OnNextAsync(payload.Deserialize<T>(_manager._json)!, new StreamSequenceToken(epoch, 0)).ConfigureAwait(false);
+                return;
+            }
+
             if (epoch == _epoch && sequence <= _sequence)
             {
                 return; // Already delivered (replay and live overlap).

@@ -111,7 +111,9 @@ public sealed class ClusterStreamTests(PostgresDatabaseFixture database) : IClas
 
         await cluster.KillSiloAsync(StreamHost(cluster, id));
         await TestClusters.EventuallyAsync(() => Stream(cluster.ClientServices, id).OnNextAsync(new Note(2, "after")));
-        await Probe.WaitUntilAsync(() => observer.Resyncs.Count >= 1, because: "a new epoch means events may be lost: resync");
+        await Probe.WaitUntilAsync(
+            () => observer.Resyncs.Count >= 1,
+            because: $"a new epoch means events may be lost: resync (received {string.Join(", ", observer.Received.Select(r => $"{r.Item.Number}@{r.Token}"))})");
         await Probe.WaitUntilAsync(() => observer.Received.Any(r => r.Item.Number == 2) || observer.Resyncs.Any(t => t.Sequence >= 1));
         await Stream(cluster.ClientServices, id).OnNextAsync(new Note(3, "later")).WaitAsync(Timeout);
         await Probe.WaitUntilAsync(() => observer.Received.Any(r => r.Item.Number == 3), because: "live delivery continues after the resync");

@@ -100,6 +100,22 @@ public sealed class LocalStreamTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Ephemeral_events_reach_current_subscribers_without_a_position_and_are_not_replayed()
+    {
+        var stream = Streams.GetStream<Note>(new StreamId("notes", Guid.NewGuid().ToString("N")));
+        var observer = new RecordingObserver<Note>();
+        await using var subscription = await stream.SubscribeAsync(observer).WaitAsync(Timeout);
+        var first = await stream.OnNextAsync(new Note(1, "kept")).WaitAsync(Timeout);
+        await stream.OnNextEphemeralAsync(new Note(2, "typing")).WaitAsync(Timeout);
+        await stream.OnNextAsync(new Note(3, "kept")).WaitAsync(Timeout);
+        await Probe.WaitUntilAsync(() => observer.Received.Count == 3);
+        Assert.Equal([1, 2, 3], observer.Received.Select(r => r.Item.Number));
+        Assert.Equal([1L, 0L, 2L], observer.Received.Select(r => r.Token.Sequence));
+        var replay = await stream.ReadSinceAsync(first with { Sequence = 0 }).WaitAsync(Timeout);
+        Assert.Equal([1, 3], replay.Events.Select(e => e.Item.Number));
+    }
+
+    [Fact]
     public async Task Disposing_a_subscription_ends_its_lease()
     {
         var id = new StreamId("notes", Guid.NewGuid().ToString("N"));
