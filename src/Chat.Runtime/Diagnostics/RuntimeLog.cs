@@ -37,6 +37,9 @@ internal sealed partial class RuntimeLog(ILogger<RuntimeLog> logger)
     [LoggerMessage(1010, LogLevel.Warning, "One-way call {Request} failed")]
     public partial void OneWayCallFailed(string request, Exception exception);
 
+    [LoggerMessage(1012, LogLevel.Warning, "Could not {Step} while stopping; continuing")]
+    public partial void StopStepFailed(string step, Exception exception);
+
     [LoggerMessage(1011, LogLevel.Warning, "{Count} activations were still alive when the silo stopped")]
     public partial void ActivationsLeftAtShutdown(int count);
 }

@@ -18,9 +18,9 @@ public sealed class SiloOptions
     [RegularExpression("^[A-Za-z0-9_.-]{1,100}$", ErrorMessage = "Chat:Silo:ClusterId must be 1-100 letters, digits, '_', '.' or '-'.")]
     public string ClusterId { get; set; } = "dev";
 
-    /// <summary>This silo's name, for logs and status. Default: the machine name.</summary>
+    /// <summary>This silo's name, for logs and status. Default: machine name and process id.</summary>
     [Required]
-    public string Name { get; set; } = Environment.MachineName;
+    public string Name { get; set; } = $"{Environment.MachineName}-{Environment.ProcessId}";
 }
 
 /// <summary>Activation lifecycle. Section <c>Chat:Activation</c>.</summary>

@@ -300,7 +300,7 @@ internal sealed class SiloHostedService(
         log.SiloStopping(siloOptions.Value.Name, catalog.Count);
         if (cluster is not null)
         {
-            await cluster.BeginLeaveAsync(cancellationToken).ConfigureAwait(false);
+            await BestEffortAsync(() => cluster.BeginLeaveAsync(cancellationToken), "announce leaving").ConfigureAwait(false);
         }
 
         await catalog.DeactivateAllAsync(
@@ -309,12 +309,29 @@ internal sealed class SiloHostedService(
             cancellationToken).ConfigureAwait(false);
         if (cluster is not null)
         {
-            await cluster.LeaveAsync(cancellationToken).ConfigureAwait(false);
+            await BestEffortAsync(() => cluster.LeaveAsync(cancellationToken), "leave the cluster").ConfigureAwait(false);
+            await cluster.DisposeAsync().ConfigureAwait(false);
         }
 
         client.Stop();
         await catalog.DisposeAsync().ConfigureAwait(false);
         state.MarkStopped();
+    }
+
+    /// <summary>
+    /// A step of a graceful stop that may fail (the database is unreachable): the stop goes on,
+    /// and the others declare this silo dead once its heartbeats stop.
+    /// </summary>
+    private async Task BestEffortAsync(Func<Task> step, string what)
+    {
+        try
+        {
+            await step().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            log.StopStepFailed(what, ex);
+        }
     }
 }
 

@@ -29,6 +29,7 @@ internal sealed class SiloCluster : IAsyncDisposable
     private MembershipViewKeeper? _keeper;
     private SiloMembershipService? _membership;
     private GrainCallRouter? _router;
+    private int _disposed;
     private readonly Streams.StreamDelivery _streams;
 
     public SiloCluster(
@@ -140,7 +141,7 @@ internal sealed class SiloCluster : IAsyncDisposable
         await _membership.BeginLeaveAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Second half: after the grains are gone, mark ourselves dead and close connections.</summary>
+    /// <summary>Second half: after the grains are gone, answer what is in flight and mark ourselves dead.</summary>
     public async Task LeaveAsync(CancellationToken cancellationToken)
     {
         if (_membership is not null && !_membership.IsFenced)
@@ -150,8 +151,6 @@ internal sealed class SiloCluster : IAsyncDisposable
             await _messages!.DrainAsync(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(10)).ConfigureAwait(false);
             await _membership.LeaveAsync(cancellationToken).ConfigureAwait(false);
         }
-
-        await DisposeAsync().ConfigureAwait(false);
     }
 
     /// <summary>Abrupt stop: no goodbye, sockets dropped, heartbeats stop (tests' kill).</summary>
@@ -173,6 +172,11 @@ internal sealed class SiloCluster : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         if (_listener is not null)
         {
             await _listener.DisposeAsync().ConfigureAwait(false);

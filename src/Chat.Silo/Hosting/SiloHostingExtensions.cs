@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
+using SiloOptions = Chat.Runtime.Hosting.SiloOptions;
 using Chat.Grains.Hosting;
 using Chat.Runtime.Hosting;
 
@@ -16,15 +17,12 @@ public static partial class SiloHostingExtensions
 
         services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<DatabaseOptions>, DatabaseOptionsValidator>();
-        services.AddOptions<SiloOptions>().BindConfiguration(SiloOptions.SectionName).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<SiloOptions>, SiloOptionsValidator>();
 
         // The runtime and the chat grains share one PostgreSQL pool (the runtime's, on Chat:Database).
         services.AddChatSilo(silo =>
         {
-            silo.AddChatDomain().AddPostgresGrainStorage();
-
-            // Clustering: silo.UseClustering() goes here (membership, TCP transport, placement; Chat:Cluster).
+            // Membership in the same database, a TCP port for silos and frontends, placement by hashing (Chat:Cluster).
+            silo.UseClustering().AddChatDomain().AddPostgresGrainStorage();
         });
 
         services.AddChatHealthChecks();
