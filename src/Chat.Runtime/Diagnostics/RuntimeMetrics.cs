@@ -27,7 +27,24 @@ public sealed class RuntimeMetrics
         _callDuration = meter.CreateHistogram<double>("chat.runtime.call.duration", unit: "ms", description: "Time from send to completion of grain calls executed by this silo");
         meter.CreateObservableGauge("chat.runtime.activations", ObserveActivations, description: "Live activations per grain type");
         meter.CreateObservableGauge("chat.runtime.queue.length", () => QueueLengthProvider?.Invoke() ?? 0, description: "Requests waiting in activation queues");
+        meter.CreateObservableGauge("chat.runtime.membership.version", () => MembershipVersionProvider?.Invoke() ?? -1, description: "Version of the membership view this process holds");
+        meter.CreateObservableGauge("chat.runtime.membership.active_silos", () => ActiveSilosProvider?.Invoke() ?? 0, description: "Active silos in the membership view");
+        _databaseErrors = meter.CreateCounter<long>("chat.runtime.database.errors", description: "PostgreSQL operations of the runtime that failed (membership, storage)");
+        _remoteCalls = meter.CreateCounter<long>("chat.runtime.remote.calls", description: "Grain calls sent to another process");
     }
+
+    private readonly Counter<long> _databaseErrors;
+    private readonly Counter<long> _remoteCalls;
+
+    /// <summary>Supplies the membership view version (set when clustered).</summary>
+    internal Func<long>? MembershipVersionProvider { get; set; }
+
+    /// <summary>Supplies the number of active silos (set when clustered).</summary>
+    internal Func<long>? ActiveSilosProvider { get; set; }
+
+    internal void DatabaseError(string operation) => _databaseErrors.Add(1, new KeyValuePair<string, object?>("operation", operation));
+
+    internal void RemoteCall() => _remoteCalls.Add(1);
 
     /// <summary>Supplies the total queue length (set by the catalog).</summary>
     internal Func<long>? QueueLengthProvider { get; set; }

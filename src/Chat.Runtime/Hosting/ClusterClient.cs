@@ -33,7 +33,8 @@ internal sealed class ClusterClient : GrainCallInvokerBase, IHostedService, IAsy
         TimeProvider time,
         ILoggerFactory loggers,
         RuntimeLog log,
-        IOptions<StreamOptions> streamOptions)
+        IOptions<StreamOptions> streamOptions,
+        RuntimeMetrics metrics)
         : base(time, messaging.Value.ResponseTimeout, log)
     {
         ClientId = Guid.NewGuid().ToString("N");
@@ -53,6 +54,9 @@ internal sealed class ClusterClient : GrainCallInvokerBase, IHostedService, IAsy
             Endpoint = StreamEndpoint.Client(ClientId),
         };
         _messages.OnStreamEvent = (_, body) => Streams.OnFrame(body);
+        metrics.MembershipVersionProvider = () => _keeper.Current.Version;
+        metrics.ActiveSilosProvider = () => _keeper.Current.ActiveSilos.Count;
+        _keeper.ReadFailed += _ => metrics.DatabaseError("membership-read");
     }
 
     /// <summary>This client's stream subscriptions.</summary>

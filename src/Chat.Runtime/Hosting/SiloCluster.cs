@@ -31,6 +31,7 @@ internal sealed class SiloCluster : IAsyncDisposable
     private GrainCallRouter? _router;
     private int _disposed;
     private readonly Streams.StreamDelivery _streams;
+    private readonly Diagnostics.RuntimeMetrics _metrics;
 
     public SiloCluster(
         Catalog catalog,
@@ -43,8 +44,10 @@ internal sealed class SiloCluster : IAsyncDisposable
         RuntimeDataSource database,
         TimeProvider time,
         IServiceProvider services,
-        Streams.StreamDelivery streams)
+        Streams.StreamDelivery streams,
+        Diagnostics.RuntimeMetrics metrics)
     {
+        _metrics = metrics;
         _streams = streams;
         _catalog = catalog;
         _options = options.Value;
@@ -91,6 +94,10 @@ internal sealed class SiloCluster : IAsyncDisposable
         _keeper.ViewChanged += OnViewChanged;
         _membership.Fenced += OnFenced;
         _streams.Attach(_messages, Address.Value);
+        _metrics.MembershipVersionProvider = () => _keeper.Current.Version;
+        _metrics.ActiveSilosProvider = () => _keeper.Current.ActiveSilos.Count;
+        _keeper.ReadFailed += _ => _metrics.DatabaseError("membership-read");
+        _membership.DatabaseError += _metrics.DatabaseError;
 
         _listener.Start();
         await _keeper.StartAsync(cancellationToken).ConfigureAwait(false);

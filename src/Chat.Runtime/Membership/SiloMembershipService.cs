@@ -48,6 +48,9 @@ public sealed partial class SiloMembershipService : IAsyncDisposable
     /// <summary>Raised once when this silo finds itself declared dead: it must stop at once.</summary>
     public event Action? Fenced;
 
+    /// <summary>Raised when a membership write or heartbeat fails (for metrics).</summary>
+    public event Action<string>? DatabaseError;
+
     /// <summary>True once fenced.</summary>
     public bool IsFenced => Volatile.Read(ref _fenced) != 0;
 
@@ -124,6 +127,7 @@ public sealed partial class SiloMembershipService : IAsyncDisposable
             catch (Exception ex)
             {
                 LogHeartbeatFailed(_logger, ex.Message);
+                DatabaseError?.Invoke("membership-heartbeat");
             }
         }
     }
@@ -197,6 +201,7 @@ public sealed partial class SiloMembershipService : IAsyncDisposable
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             LogHeartbeatFailed(_logger, ex.Message);
+            DatabaseError?.Invoke("membership-write");
         }
         catch (OperationCanceledException)
         {

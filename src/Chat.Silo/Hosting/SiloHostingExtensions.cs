@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
 using SiloOptions = Chat.Runtime.Hosting.SiloOptions;
 using Chat.Grains.Hosting;
+using Chat.Runtime.Diagnostics;
 using Chat.Runtime.Hosting;
 
 namespace Chat.Silo.Hosting;
@@ -26,13 +27,15 @@ public static partial class SiloHostingExtensions
         });
 
         services.AddChatHealthChecks();
+        services.AddPrometheusMetrics();
         return builder;
     }
 
-    /// <summary>Maps the silo's HTTP endpoints (for now: health).</summary>
+    /// <summary>Maps the silo's HTTP endpoints: health and Prometheus metrics.</summary>
     public static WebApplication MapChatSiloEndpoints(this WebApplication app)
     {
         app.MapChatHealthEndpoints();
+        app.MapPrometheusMetrics();
         return app;
     }
 

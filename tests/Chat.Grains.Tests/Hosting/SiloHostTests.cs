@@ -28,6 +28,21 @@ public sealed class SiloHostTests(PostgresDatabaseFixture database) : IClassFixt
     }
 
     [Fact]
+    public async Task Metrics_answer_in_the_prometheus_text_format()
+    {
+        await using var factory = CreateFactory(database.ConnectionString);
+        using var client = factory.CreateClient();
+
+        var response = await client.GetAsync("/metrics").WaitAsync(Timeout);
+        var text = await response.Content.ReadAsStringAsync().WaitAsync(Timeout);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.StartsWith("text/plain", response.Content.Headers.ContentType?.MediaType, StringComparison.Ordinal);
+        Assert.Contains("# TYPE chat_runtime_membership_version gauge", text, StringComparison.Ordinal);
+        Assert.Matches(@"chat_runtime_membership_active_silos [1-9]", text);
+    }
+
+    [Fact]
     public async Task Ready_answers_503_while_live_answers_200_when_the_database_becomes_unreachable()
     {
         // The silo needs its database to start (migrations); losing it afterwards makes it unready, not dead.
