@@ -11,7 +11,8 @@ public interface IAttachmentGrain : IGrainWithGuidKey
 
     /// <summary>
     /// The file, for its uploader before it is sent, and afterwards for active participants of a
-    /// conversation whose message references it. NOT_FOUND for everyone else.
+    /// conversation whose message references it. NOT_PARTICIPANT for others when it was sent in a
+    /// conversation, NOT_FOUND otherwise.
     /// </summary>
     [ReadOnly]
     Task<AttachmentContent> Download(Guid userId);

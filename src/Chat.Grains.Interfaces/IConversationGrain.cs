@@ -49,6 +49,12 @@ public interface IConversationGrain : IGrainWithGuidKey
     /// <summary>The frontend pushed messages up to <paramref name="seq"/> to a client of <paramref name="userId"/>.</summary>
     Task MarkDelivered(Guid userId, long seq);
 
+    /// <summary>
+    /// The caller is typing: the other active participants get an ephemeral <see cref="TypingEvent"/>.
+    /// Renewals faster than the throttle (<c>Chat:Limits:TypingThrottle</c>) are dropped silently.
+    /// </summary>
+    Task Typing(Guid userId);
+
     /// <summary>Sends a message as <paramref name="userId"/>; idempotent by client message id.</summary>
     Task<SendMessageResult> SendMessage(Guid userId, SendMessageRequest message);
 

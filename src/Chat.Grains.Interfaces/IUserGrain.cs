@@ -48,8 +48,12 @@ public interface IUserGrain : IGrainWithGuidKey
     /// <summary>A connection of this user on a frontend closed; returns the resulting presence.</summary>
     Task<PresenceStatus> Disconnect(string frontendId);
 
-    /// <summary>A frontend still holds its connections of this user (a lease renewal; expired leases count as gone).</summary>
-    Task RenewPresence(string frontendId);
+    /// <summary>
+    /// A frontend still holds <paramref name="connections"/> connections of this user (a lease renewal;
+    /// expired leases count as gone). It also restores the frontend's count after this grain was
+    /// reactivated elsewhere (a silo died), and 0 removes the frontend.
+    /// </summary>
+    Task RenewPresence(string frontendId, int connections);
 
     /// <summary>The client says the user is away or back (only meaningful while connected).</summary>
     Task<PresenceStatus> SetPresence(PresenceStatus status);

@@ -28,6 +28,15 @@ public static class UserEventTypes
 
     /// <summary>The user's unread count of a conversation changed.</summary>
     public const string UnreadChanged = "unreadChanged";
+
+    /// <summary>Ephemeral: another participant is typing in a conversation.</summary>
+    public const string Typing = "typing";
+
+    /// <summary>Ephemeral: a user who shares a conversation with this user changed presence.</summary>
+    public const string Presence = "presence";
+
+    /// <summary>Ephemeral, for frontends only: a session of the user was revoked (logout); close its connections.</summary>
+    public const string SessionRevoked = "sessionRevoked";
 }
 
 /// <summary>
@@ -44,6 +53,9 @@ public static class UserEventTypes
 [JsonDerivedType(typeof(ConversationRemovedEvent), UserEventTypes.ConversationRemoved)]
 [JsonDerivedType(typeof(ReadUpdatedEvent), UserEventTypes.ReadUpdated)]
 [JsonDerivedType(typeof(UnreadChangedEvent), UserEventTypes.UnreadChanged)]
+[JsonDerivedType(typeof(TypingEvent), UserEventTypes.Typing)]
+[JsonDerivedType(typeof(PresenceEvent), UserEventTypes.Presence)]
+[JsonDerivedType(typeof(SessionRevokedEvent), UserEventTypes.SessionRevoked)]
 public abstract record UserEvent(Guid ConversationId)
 {
     /// <summary>The event's name (one of <see cref="UserEventTypes"/>).</summary>
@@ -105,6 +117,36 @@ public sealed record UnreadChangedEvent(Guid ConversationId, int UnreadCount, in
 {
     /// <inheritdoc />
     public override string Type => UserEventTypes.UnreadChanged;
+}
+
+/// <summary>
+/// Ephemeral (no position, not replayed): <paramref name="UserId"/> is typing in the conversation; the
+/// indicator expires after <paramref name="ExpiresInMs"/> unless renewed.
+/// </summary>
+public sealed record TypingEvent(Guid ConversationId, Guid UserId, string DisplayName, int ExpiresInMs) : UserEvent(ConversationId)
+{
+    /// <inheritdoc />
+    public override string Type => UserEventTypes.Typing;
+}
+
+/// <summary>
+/// Ephemeral: a contact's presence changed. Not about one conversation, so <see cref="UserEvent.ConversationId"/>
+/// is <see cref="Guid.Empty"/>.
+/// </summary>
+public sealed record PresenceEvent(Guid UserId, PresenceStatus Status, DateTimeOffset? LastSeenAt) : UserEvent(Guid.Empty)
+{
+    /// <inheritdoc />
+    public override string Type => UserEventTypes.Presence;
+}
+
+/// <summary>
+/// Ephemeral, consumed by frontends (never pushed to clients): the session with this key was revoked,
+/// so connections authenticated with it close. <see cref="UserEvent.ConversationId"/> is <see cref="Guid.Empty"/>.
+/// </summary>
+public sealed record SessionRevokedEvent(string SessionKey) : UserEvent(Guid.Empty)
+{
+    /// <inheritdoc />
+    public override string Type => UserEventTypes.SessionRevoked;
 }
 
 /// <summary>Stream coordinates of user events.</summary>

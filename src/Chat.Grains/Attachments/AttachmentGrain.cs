@@ -82,7 +82,12 @@ internal sealed class AttachmentGrain : Grain, IAttachmentGrain
         await using var reader = await command.ExecuteReaderAsync();
         if (!await reader.ReadAsync())
         {
-            throw ChatException.NotFound("Attachment");
+            await reader.DisposeAsync();
+            // Sent in a conversation the caller is not (or no longer) in: say so, as for the conversation's messages.
+            var sent = await connection.ScalarAsync<bool>(
+                "SELECT EXISTS (SELECT 1 FROM message_attachments ma JOIN messages m ON m.id = ma.message_id AND m.deleted_at IS NULL " +
+                "JOIN conversations c ON c.id = m.conversation_id AND c.deleted_at IS NULL WHERE ma.attachment_id = $1)", null, Sql.Uuid(Id));
+            throw sent ? ChatException.NotParticipant() : ChatException.NotFound("Attachment");
         }
 
         var info = new AttachmentInfo(Id, reader.GetString(0), reader.GetString(1), reader.GetInt64(2));

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Chat.Grains.Diagnostics;
+using Chat.Grains.Events;
 using Chat.Grains.Options;
 using Chat.Grains.Storage;
 using Chat.Runtime;
@@ -21,17 +22,20 @@ internal sealed partial class ConversationGrain : Grain, IConversationGrain
     private readonly ChatDatabase _database;
     private readonly ChatLimitsOptions _limits;
     private readonly TimeProvider _time;
+    private readonly IUserEventPublisher _publisher;
     private readonly ILogger<ConversationGrain> _logger;
     private readonly List<StoredMessage> _window = [];
     private readonly Dictionary<Guid, StoredMessage> _byId = [];
     private readonly Dictionary<(Guid Sender, string ClientId), StoredMessage> _byClientId = [];
     private ConversationState? _state;
 
-    public ConversationGrain(ChatDatabase database, IOptions<ChatLimitsOptions> limits, TimeProvider time, ILogger<ConversationGrain> logger)
+    public ConversationGrain(
+        ChatDatabase database, IOptions<ChatLimitsOptions> limits, TimeProvider time, IUserEventPublisher publisher, ILogger<ConversationGrain> logger)
     {
         _database = database;
         _limits = limits.Value;
         _time = time;
+        _publisher = publisher;
         _logger = logger;
     }
 

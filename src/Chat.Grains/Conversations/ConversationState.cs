@@ -57,6 +57,9 @@ internal sealed class Participant
 
     public bool IsMuted { get; set; }
 
+    /// <summary>When this participant's last typing notice went out (memory only; throttling).</summary>
+    public DateTimeOffset LastTypingAt { get; set; }
+
     /// <summary>Live text messages of others after <see cref="LastReadSeq"/>.</summary>
     public int Unread { get; set; }
 

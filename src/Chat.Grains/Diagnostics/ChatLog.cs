@@ -46,4 +46,10 @@ internal static partial class ChatLog
 
     [LoggerMessage(EventId = 5041, Level = LogLevel.Information, Message = "Demo data: {Organization} is already loaded; nothing changed")]
     public static partial void DemoAlreadyLoaded(ILogger logger, string organization);
+
+    [LoggerMessage(EventId = 5032, Level = LogLevel.Information, Message = "Session created for user {UserId}")]
+    public static partial void SessionCreated(ILogger logger, Guid userId);
+
+    [LoggerMessage(EventId = 5033, Level = LogLevel.Information, Message = "Session of user {UserId} revoked")]
+    public static partial void SessionRevoked(ILogger logger, Guid userId);
 }

@@ -13,6 +13,9 @@ public interface IUserEventPublisher
 {
     /// <summary>Publishes an event on the user's stream and returns its position.</summary>
     Task<(long Epoch, long Seq)> PublishAsync(Guid userId, UserEvent evt);
+
+    /// <summary>Publishes an ephemeral event (typing, presence): current subscribers only, no position, no replay.</summary>
+    Task PublishEphemeralAsync(Guid userId, UserEvent evt);
 }
 
 /// <summary>Publishes on the stream <c>user-events/{userId:N}</c>.</summary>
@@ -24,6 +27,9 @@ internal sealed class StreamUserEventPublisher(IStreamProvider streams) : IUserE
         var token = await stream.OnNextAsync(evt).ConfigureAwait(false);
         return (token.Epoch, token.Sequence);
     }
+
+    public Task PublishEphemeralAsync(Guid userId, UserEvent evt) =>
+        streams.GetStream<UserEvent>(new StreamId(UserEventStream.Namespace, UserEventStream.KeyOf(userId))).OnNextEphemeralAsync(evt);
 }
 
 /// <summary>An event as recorded by <see cref="RecordingUserEventPublisher"/>.</summary>
@@ -61,6 +67,36 @@ public sealed class RecordingUserEventPublisher : IUserEventPublisher
         }
     }
 
+    /// <inheritdoc />
+    public Task PublishEphemeralAsync(Guid userId, UserEvent evt)
+    {
+        var log = _logs.GetOrAdd(userId, _ => new UserLog());
+        lock (log)
+        {
+            log.Ephemeral.Enqueue(evt);
+            while (log.Ephemeral.Count > KeptPerUser)
+            {
+                log.Ephemeral.Dequeue();
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The recorded ephemeral events of a user (typing, presence…), oldest first.</summary>
+    public ImmutableArray<UserEvent> EphemeralEventsOf(Guid userId)
+    {
+        if (!_logs.TryGetValue(userId, out var log))
+        {
+            return [];
+        }
+
+        lock (log)
+        {
+            return [.. log.Ephemeral];
+        }
+    }
+
     /// <summary>The recorded events of a user, oldest first.</summary>
     public ImmutableArray<RecordedUserEvent> EventsOf(Guid userId)
     {
@@ -79,5 +115,6 @@ public sealed class RecordingUserEventPublisher : IUserEventPublisher
     {
         public long Seq;
         public readonly Queue<RecordedUserEvent> Events = new();
+        public readonly Queue<UserEvent> Ephemeral = new();
     }
 }

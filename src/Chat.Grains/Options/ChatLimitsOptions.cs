@@ -76,6 +76,15 @@ public sealed class ChatLimitsOptions
 
     /// <summary>Shortest password in characters. Default 8.</summary>
     public int PasswordMinLength { get; set; } = 8;
+
+    /// <summary>Typing notices of one participant closer together than this are dropped (clients send one per 2 s). Default 1 s.</summary>
+    public TimeSpan TypingThrottle { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long a typing indicator shows unless renewed. Default 5 s.</summary>
+    public TimeSpan TypingExpiry { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Typing indicators are sent only in conversations up to this size. Default 200.</summary>
+    public int TypingFanOutMaxParticipants { get; set; } = 200;
 }
 
 /// <summary>Checks <see cref="ChatLimitsOptions"/> at start; each message names the option.</summary>
@@ -114,6 +123,9 @@ internal sealed class ChatLimitsOptionsValidator : IValidateOptions<ChatLimitsOp
         Require(o.DisplayNameMaxLength is >= 1 and <= 100, nameof(o.DisplayNameMaxLength), "must be between 1 and 100");
         Require(o.AvatarUrlMaxLength is >= 1 and <= 500, nameof(o.AvatarUrlMaxLength), "must be between 1 and 500");
         Require(o.PasswordMinLength >= 1, nameof(o.PasswordMinLength), "must be positive");
+        Require(o.TypingThrottle >= TimeSpan.Zero, nameof(o.TypingThrottle), "must not be negative");
+        Require(o.TypingExpiry > o.TypingThrottle, nameof(o.TypingExpiry), "must be longer than TypingThrottle");
+        Require(o.TypingFanOutMaxParticipants >= 2, nameof(o.TypingFanOutMaxParticipants), "must be at least 2");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

@@ -45,14 +45,28 @@ internal sealed partial class UserGrain
         return _status;
     }
 
-    public Task RenewPresence(string frontendId)
+    public async Task RenewPresence(string frontendId, int connections)
     {
-        if (_frontends.TryGetValue(frontendId, out var connections))
+        RequireProfile();
+        RequireFrontendId(frontendId);
+        if (connections <= 0)
         {
-            connections.LeaseUntil = _time.GetUtcNow() + _presenceOptions.LeaseDuration;
+            _frontends.Remove(frontendId);
+        }
+        else
+        {
+            // Also recreates the entry: after a reactivation (e.g. its silo died) the frontends' renewals restore presence.
+            if (!_frontends.TryGetValue(frontendId, out var entry))
+            {
+                _frontends[frontendId] = entry = new FrontendConnections();
+            }
+
+            entry.Count = connections;
+            entry.LeaseUntil = _time.GetUtcNow() + _presenceOptions.LeaseDuration;
+            _sweep ??= RegisterGrainTimer(_ => SweepAsync(), _presenceOptions.SweepInterval, _presenceOptions.SweepInterval);
         }
 
-        return Task.CompletedTask;
+        await RecomputeAsync();
     }
 
     public async Task<PresenceStatus> SetPresence(PresenceStatus status)
@@ -71,7 +85,18 @@ internal sealed partial class UserGrain
     public async Task OnContactPresence(Guid userId, PresenceStatus status, DateTimeOffset? lastSeenAt)
     {
         _contacts[userId] = new InboxReader.Contact(status, lastSeenAt);
-        await Task.CompletedTask;
+        if (_frontends.Count > 0)
+        {
+            // Only while connected: nobody would receive it otherwise, and it would wake this user's stream for nothing.
+            try
+            {
+                await _publisher.PublishEphemeralAsync(Id, new PresenceEvent(userId, status, lastSeenAt));
+            }
+            catch (Exception exception) when (exception is not OutOfMemoryException)
+            {
+                ChatLog.PublishFailed(_logger, Id, UserEventTypes.Presence, exception);
+            }
+        }
     }
 
     private async Task SweepAsync()

@@ -53,7 +53,7 @@ public sealed class SecurityTests(ChatSiloFixture fixture) : IClassFixture<ChatS
         await Expect.Error(ChatErrorCodes.NotParticipant, () => Silo.SendAsync(dm.Id, eve, "let me in"));
         await Expect.Error(ChatErrorCodes.NotParticipant, () => conversation.MarkRead(eve.Id));
         await Expect.Error(ChatErrorCodes.NotParticipant, () => conversation.AddReaction(eve.Id, message.Id, "x"));
-        await Expect.Error(ChatErrorCodes.NotFound, () => Silo.Grains.GetGrain<IAttachmentGrain>(attachmentId).Download(eve.Id));
+        await Expect.Error(ChatErrorCodes.NotParticipant, () => Silo.Grains.GetGrain<IAttachmentGrain>(attachmentId).Download(eve.Id));
         Assert.Empty((await Silo.User(eve.Id).Search(new SearchQuery("secret")).WaitAsync(ChatSilo.Timeout)).Messages);
         Assert.Equal(Png.Length, (await Silo.Grains.GetGrain<IAttachmentGrain>(attachmentId).Download(b.Id).WaitAsync(ChatSilo.Timeout)).Content.Length);
     }
@@ -75,7 +75,7 @@ public sealed class SecurityTests(ChatSiloFixture fixture) : IClassFixture<ChatS
 
         await Expect.Error(ChatErrorCodes.NotParticipant, () => Silo.Conversation(group.Id).GetMessages(c.Id, new HistoryQuery()));
         await Expect.Error(ChatErrorCodes.NotParticipant, () => Silo.SendAsync(group.Id, c, "still here?"));
-        await Expect.Error(ChatErrorCodes.NotFound, () => Silo.Grains.GetGrain<IAttachmentGrain>(attachmentId).Download(c.Id));
+        await Expect.Error(ChatErrorCodes.NotParticipant, () => Silo.Grains.GetGrain<IAttachmentGrain>(attachmentId).Download(c.Id));
         Assert.Empty((await Silo.User(c.Id).Search(new SearchQuery("findable")).WaitAsync(ChatSilo.Timeout)).Messages);
         await Silo.InboxWhenAsync(c, i => i.Conversations.All(e => e.ConversationId != group.Id), "the group gone from c's inbox");
     }
