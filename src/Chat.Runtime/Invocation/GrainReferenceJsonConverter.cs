@@ -44,7 +44,55 @@ internal static class RuntimeJson
             NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
         };
         options.Converters.Add(new GrainReferenceJsonConverterFactory(grainFactory));
+        options.Converters.Add(new DefaultImmutableArrayJsonConverterFactory());
         options.MakeReadOnly(populateMissingResolver: true);
         return options;
+    }
+}
+
+/// <summary>
+/// Lets a default (uninitialised) <see cref="System.Collections.Immutable.ImmutableArray{T}"/> cross
+/// the wire: it is written as <c>null</c> and read back as default, where System.Text.Json alone
+/// would throw. Record parameters like <c>ImmutableArray&lt;Guid&gt; ids = default</c> are common.
+/// </summary>
+internal sealed class DefaultImmutableArrayJsonConverterFactory : JsonConverterFactory
+{
+    public override bool CanConvert(Type typeToConvert) =>
+        typeToConvert.IsGenericType && typeToConvert.GetGenericTypeDefinition() == typeof(System.Collections.Immutable.ImmutableArray<>);
+
+    public override JsonConverter CreateConverter(Type typeToConvert, JsonSerializerOptions options) =>
+        (JsonConverter)Activator.CreateInstance(typeof(Converter<>).MakeGenericType(typeToConvert.GetGenericArguments()[0]))!;
+
+    private sealed class Converter<T> : JsonConverter<System.Collections.Immutable.ImmutableArray<T>>
+    {
+        public override bool HandleNull => true;
+
+        public override System.Collections.Immutable.ImmutableArray<T> Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+        {
+            if (reader.TokenType == JsonTokenType.Null)
+            {
+                return default;
+            }
+
+            var items = JsonSerializer.Deserialize<T[]>(ref reader, options) ?? [];
+            return System.Collections.Immutable.ImmutableArray.Create(items);
+        }
+
+        public override void Write(Utf8JsonWriter writer, System.Collections.Immutable.ImmutableArray<T> value, JsonSerializerOptions options)
+        {
+            if (value.IsDefault)
+            {
+                writer.WriteNullValue();
+                return;
+            }
+
+            writer.WriteStartArray();
+            foreach (var item in value)
+            {
+                JsonSerializer.Serialize(writer, item, options);
+            }
+
+            writer.WriteEndArray();
+        }
     }
 }

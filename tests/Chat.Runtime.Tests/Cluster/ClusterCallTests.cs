@@ -65,6 +65,8 @@ public sealed class ClusterCallTests(SharedClusterFixture fixture)
         var copy = Cluster.Client.GetGrain<ICopyGrain>(7);
         var payload = await copy.ReturnMutable(new MutablePayload { Items = [1, 2, 3] }).WaitAsync(Timeout);
         Assert.Equal([1, 2, 3], payload.Items);
+        Assert.Equal(-1, await copy.Count(default).WaitAsync(Timeout));
+        Assert.Equal(3, await copy.Count([1, 2, 3]).WaitAsync(Timeout));
         var passed = await copy.PassReference(counter).WaitAsync(Timeout);
         Assert.Equal(1, await passed.Add(1).WaitAsync(Timeout));
     }

@@ -152,6 +152,9 @@ public interface ICopyGrain : IGrainWithIntegerKey
     Task<int> StoredCount();
 
     Task<ICounterGrain> PassReference(ICounterGrain counter);
+
+    /// <summary>-1 for a default (uninitialised) array.</summary>
+    Task<int> Count(System.Collections.Immutable.ImmutableArray<int> items);
 }
 
 public sealed class CopyGrain : Grain, ICopyGrain
@@ -171,4 +174,6 @@ public sealed class CopyGrain : Grain, ICopyGrain
     public Task<int> StoredCount() => Task.FromResult(_stored.Count);
 
     public Task<ICounterGrain> PassReference(ICounterGrain counter) => Task.FromResult(counter);
+
+    public Task<int> Count(System.Collections.Immutable.ImmutableArray<int> items) => Task.FromResult(items.IsDefault ? -1 : items.Length);
 }
