@@ -31,11 +31,22 @@ public static partial class SiloHostingExtensions
         return builder;
     }
 
-    /// <summary>Maps the silo's HTTP endpoints: health and Prometheus metrics.</summary>
+    /// <summary>Maps the silo's HTTP endpoints: health, Prometheus metrics and a JSON status for operators.</summary>
     public static WebApplication MapChatSiloEndpoints(this WebApplication app)
     {
         app.MapChatHealthEndpoints();
         app.MapPrometheusMetrics();
+        app.MapGet("/status", (SiloState silo, IOptions<SiloOptions> options) => Results.Json(new
+        {
+            name = options.Value.Name,
+            clusterId = options.Value.ClusterId,
+            address = silo.Address?.ToString(),
+            active = silo.IsActive,
+            membershipVersion = silo.View.Version,
+            activeSilos = silo.View.ActiveSilos.Select(a => a.ToString()),
+            activations = silo.ActivationCount,
+            activationsByType = silo.ActivationsByType,
+        }));
         return app;
     }
 
