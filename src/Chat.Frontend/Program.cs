@@ -1,10 +1,15 @@
-// Chat frontend: REST API, SignalR hub and web UI; a client of the silo cluster.
+// Chat frontend: REST API and SignalR hub; a client of the silo cluster.
 //
-// Table of contents — each step lives in Hosting/ (and Api/ for the HTTP contract):
+// Table of contents — each step lives in Hosting/, Auth/, Api/ (the HTTP contract) and Realtime/ (the hub):
 //   configuration   appsettings.json + environment variables (Chat__Database__ConnectionString, Chat__Frontend__Name, ...)
-//   options         DatabaseOptions, FrontendOptions — validated at startup
-//   health          /health/live (process up), /health/ready (PostgreSQL answers)
-//   api             /api/... (unknown routes answer 404 in the error shape of SPEC section 7)
+//   services        options validated at start (FrontendOptions, DatabaseOptions, the cluster client's), the cluster
+//                   client, bearer tokens checked by session grains, SignalR, per-user stream feeds, presence leases
+//   middleware      API errors in the SPEC section 7 shape (and request size limits), authentication, authorization
+//   health          /health/live (process up), /health/ready (an active silo and PostgreSQL)
+//   api             /api/... (SPEC section 12; unknown routes answer 404 NOT_FOUND)
+//   hub             /hubs/chat (SPEC section 6): events of each user's stream, resume, typing, presence
+//   shutdown        clients are told to reconnect elsewhere, presence leases dropped (FrontendShutdownService)
+using Chat.Frontend.Api;
 using Chat.Frontend.Hosting;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -13,7 +18,10 @@ builder.AddChatFrontend();
 
 var app = builder.Build();
 
-app.MapChatFrontend();
+app.UseChatFrontend();
+app.MapChatHealth();
+app.MapChatApi();
+app.MapChatHub();
 app.LogChatFrontendStartup();
 
 app.Run();

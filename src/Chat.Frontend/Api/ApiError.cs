@@ -1,20 +1,95 @@
+using System.Text.Json.Serialization;
+using Chat.Grains;
+using Chat.Runtime;
+using Microsoft.AspNetCore.Http;
+
 namespace Chat.Frontend.Api;
 
 /// <summary>The one error shape of REST and hub (SPEC section 7): <c>{"error": {code, message, details?, retryAfter?}}</c>.</summary>
 public sealed record ApiErrorResponse(ApiError Error);
 
 /// <summary>Body of <see cref="ApiErrorResponse"/>.</summary>
-public sealed record ApiError(string Code, string Message, object? Details = null, int? RetryAfter = null);
+/// <param name="Code">One of <see cref="ChatErrorCodes"/>.</param>
+/// <param name="Message">Safe to show; never a stack trace or SQL.</param>
+/// <param name="Details">For validation errors: the offending field.</param>
+/// <param name="RetryAfter">For RATE_LIMITED and UNAVAILABLE: seconds until a retry may succeed.</param>
+public sealed record ApiError(
+    string Code,
+    string Message,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Details = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? RetryAfter = null);
 
-/// <summary>Error codes of SPEC section 7.</summary>
-public static class ApiErrorCodes
+/// <summary>An error with its HTTP status.</summary>
+internal sealed record MappedError(int Status, ApiError Error);
+
+/// <summary>Turns any failure into the SPEC section 7 error, the same way for REST and hub.</summary>
+internal static class ErrorMapper
 {
-    public const string NotFound = "NOT_FOUND";
+    public static MappedError From(Exception exception) => exception switch
+    {
+        ChatException chat => new(chat.HttpStatus, new ApiError(chat.Code, chat.Message, chat.Details, chat.RetryAfterSeconds)),
+        BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => PayloadTooLarge(),
+        BadHttpRequestException bad => new(StatusCodes.Status400BadRequest, new ApiError(ChatErrorCodes.ValidationError, BadRequestMessage(bad), FieldOf(bad))),
+        System.Text.Json.JsonException json => new(StatusCodes.Status400BadRequest, new ApiError(
+            ChatErrorCodes.ValidationError, "The request body is not valid JSON for this operation.", FieldOf(json))),
+        SiloUnavailableException or GrainCallTimeoutException or InconsistentStateException => Unavailable(),
+        _ => new(StatusCodes.Status500InternalServerError, new ApiError(ChatErrorCodes.InternalError, "An internal error occurred.")),
+    };
+
+    public static MappedError PayloadTooLarge() =>
+        new(StatusCodes.Status413PayloadTooLarge, new ApiError(ChatErrorCodes.PayloadTooLarge, "The request body is too large."));
+
+    public static MappedError Unavailable() =>
+        new(StatusCodes.Status503ServiceUnavailable, new ApiError(ChatErrorCodes.Unavailable, "The service is temporarily unavailable; retry shortly.", RetryAfter: 1));
+
+    /// <summary>True for failures worth logging as errors (bugs and dependency failures), not the caller's mistakes.</summary>
+    public static bool IsServerFault(MappedError error) => error.Status >= 500;
+
+    private static string BadRequestMessage(BadHttpRequestException bad) => bad.InnerException switch
+    {
+        System.Text.Json.JsonException => "The request body is not valid JSON for this operation.",
+        _ when bad.StatusCode == StatusCodes.Status415UnsupportedMediaType => "The request body must be JSON (Content-Type: application/json).",
+        _ => "The request is malformed: " + bad.Message.Split(Environment.NewLine)[0],
+    };
+
+    private static string? FieldOf(System.Text.Json.JsonException json)
+    {
+        if (json.Path is not { Length: > 2 } path)
+        {
+            return null;
+        }
+
+        var field = path[2..];
+        var end = field.IndexOfAny(['.', '[']);
+        return end > 0 ? field[..end] : field;
+    }
+
+    /// <summary>The field a JSON error points at (<c>$.userIds[2]</c> gives <c>userIds</c>), else the parameter named by the framework.</summary>
+    private static string? FieldOf(BadHttpRequestException bad)
+    {
+        if (bad.InnerException is System.Text.Json.JsonException json)
+        {
+            return FieldOf(json);
+        }
+
+        // "Failed to bind parameter "long? before" from "abc"." names the parameter.
+        var message = bad.Message;
+        var start = message.IndexOf('"', StringComparison.Ordinal);
+        var stop = start >= 0 ? message.IndexOf('"', start + 1) : -1;
+        if (start >= 0 && stop > start)
+        {
+            var parameter = message[(start + 1)..stop];
+            var space = parameter.LastIndexOf(' ');
+            return space >= 0 ? parameter[(space + 1)..] : parameter;
+        }
+
+        return null;
+    }
 }
 
 /// <summary>Helpers producing <see cref="ApiErrorResponse"/> results.</summary>
-public static class ApiResults
+internal static class ApiResults
 {
-    public static IResult Error(int statusCode, string code, string message) =>
-        Results.Json(new ApiErrorResponse(new ApiError(code, message)), statusCode: statusCode);
+    public static IResult Error(int statusCode, string code, string message, string? details = null) =>
+        Results.Json(new ApiErrorResponse(new ApiError(code, message, details)), statusCode: statusCode);
 }

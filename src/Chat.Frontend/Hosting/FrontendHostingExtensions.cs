@@ -1,7 +1,12 @@
-using System.Text.Json;
 using Chat.Frontend.Api;
+using Chat.Frontend.Auth;
+using Chat.Frontend.Realtime;
+using Chat.Runtime.Hosting;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -10,7 +15,10 @@ namespace Chat.Frontend.Hosting;
 /// <summary>Composition of the frontend host: the steps Program.cs calls.</summary>
 public static partial class FrontendHostingExtensions
 {
-    /// <summary>Registers options (validated at startup), JSON conventions, the PostgreSQL data source and health checks.</summary>
+    /// <summary>
+    /// Registers options (validated at startup), the cluster client, JSON conventions, bearer-token
+    /// authentication, SignalR, the real-time services and health checks.
+    /// </summary>
     public static WebApplicationBuilder AddChatFrontend(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
@@ -20,30 +28,50 @@ public static partial class FrontendHostingExtensions
         services.AddOptions<FrontendOptions>().BindConfiguration(FrontendOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<FrontendOptions>, FrontendOptionsValidator>();
 
-        services.ConfigureHttpJsonOptions(options =>
-        {
-            options.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
-            options.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull;
-        });
+        // The cluster: grains and the users' event streams (membership from Chat:Database, cluster Chat:Silo:ClusterId).
+        ClusterClientStarter.Wrap(services, s => s.AddChatClusterClient());
+
+        services.ConfigureHttpJsonOptions(options => ChatJson.Apply(options.SerializerOptions));
+        // Binding failures throw, so ApiErrorMiddleware answers them in the error shape.
+        services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+        services.Configure<FormOptions>(options => options.MultipartBodyLengthLimit = long.MaxValue);
+
+        services.AddSingleton<TokenService>();
+        services.AddAuthentication(BearerTokenHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, BearerTokenHandler>(BearerTokenHandler.SchemeName, null);
+        services.AddAuthorization();
+
+        services.AddSignalR(options => options.AddFilter<HubErrorFilter>())
+            .AddJsonProtocol(options => ChatJson.Apply(options.PayloadSerializerOptions));
+        services.AddSingleton<HubErrorFilter>();
+        services.AddSingleton<ConnectionRegistry>();
+        // After the cluster client: hosted services stop in reverse order, so these stop before it.
+        services.AddHostedService<PresenceRenewalService>();
+        services.AddHostedService<FrontendShutdownService>();
 
         services.AddSingleton(provider =>
         {
             var options = provider.GetRequiredService<IOptions<DatabaseOptions>>().Value;
-            return new NpgsqlDataSourceBuilder(options.ConnectionString)
-            {
-                Name = "chat-frontend",
-            }.Build();
+            return new NpgsqlDataSourceBuilder(options.ConnectionString) { Name = "chat-frontend" }.Build();
         });
 
         services.AddChatHealthChecks();
         return builder;
     }
 
-    /// <summary>Maps the frontend's endpoints: health and the REST API.</summary>
-    public static WebApplication MapChatFrontend(this WebApplication app)
+    /// <summary>The middleware: API errors outermost, then authentication and authorization.</summary>
+    public static WebApplication UseChatFrontend(this WebApplication app)
     {
-        app.MapChatHealthEndpoints();
-        app.MapChatApi();
+        app.UseMiddleware<ApiErrorMiddleware>();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        return app;
+    }
+
+    /// <summary>The SignalR hub at <c>/hubs/chat</c>.</summary>
+    public static WebApplication MapChatHub(this WebApplication app)
+    {
+        app.MapHub<ChatHub>("/hubs/chat");
         return app;
     }
 

@@ -13,7 +13,14 @@ internal static class HealthEndpoints
     public static IHealthChecksBuilder AddChatHealthChecks(this IServiceCollection services) =>
         services.AddHealthChecks()
             .AddCheck("process", () => HealthCheckResult.Healthy("The process is running."), tags: [LiveTag])
-            .AddCheck<PostgresHealthCheck>("postgres", tags: [ReadyTag]);
+            .AddCheck<PostgresHealthCheck>("postgres", tags: [ReadyTag])
+            .AddCheck<ClusterHealthCheck>("cluster", tags: [ReadyTag]);
+
+    public static WebApplication MapChatHealth(this WebApplication app)
+    {
+        app.MapChatHealthEndpoints();
+        return app;
+    }
 
     public static void MapChatHealthEndpoints(this IEndpointRouteBuilder endpoints)
     {

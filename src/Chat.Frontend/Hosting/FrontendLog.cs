@@ -1,0 +1,35 @@
+namespace Chat.Frontend.Hosting;
+
+/// <summary>The frontend's log events. Never request bodies, tokens or passwords.</summary>
+internal static partial class FrontendLog
+{
+    [LoggerMessage(EventId = 2201, Level = LogLevel.Error, Message = "{Method} {Path} failed with {Code}")]
+    public static partial void RequestFailed(ILogger logger, string method, string path, string code, Exception exception);
+
+    [LoggerMessage(EventId = 2202, Level = LogLevel.Error, Message = "Hub method {HubMethod} failed with {Code}")]
+    public static partial void HubCallFailed(ILogger logger, string hubMethod, string code, Exception exception);
+
+    [LoggerMessage(EventId = 2301, Level = LogLevel.Debug, Message = "User {UserId} connected ({ConnectionId})")]
+    public static partial void Connected(ILogger logger, Guid userId, string connectionId);
+
+    [LoggerMessage(EventId = 2302, Level = LogLevel.Debug, Message = "User {UserId} disconnected ({ConnectionId})")]
+    public static partial void Disconnected(ILogger logger, Guid userId, string connectionId);
+
+    [LoggerMessage(EventId = 2303, Level = LogLevel.Warning, Message = "Pushing an event to user {UserId} ({ConnectionId}) failed: {Reason}")]
+    public static partial void PushFailed(ILogger logger, Guid userId, string connectionId, string reason);
+
+    [LoggerMessage(EventId = 2304, Level = LogLevel.Warning, Message = "Renewing the presence of user {UserId} failed: {Reason}")]
+    public static partial void PresenceRenewFailed(ILogger logger, Guid userId, string reason);
+
+    [LoggerMessage(EventId = 2305, Level = LogLevel.Warning, Message = "Reporting delivery to user {UserId} in conversation {ConversationId} failed: {Reason}")]
+    public static partial void DeliveryReportFailed(ILogger logger, Guid userId, Guid conversationId, string reason);
+
+    [LoggerMessage(EventId = 2306, Level = LogLevel.Information, Message = "Closing connection {ConnectionId} of user {UserId}: its session was revoked")]
+    public static partial void SessionRevokedClosing(ILogger logger, Guid userId, string connectionId);
+
+    [LoggerMessage(EventId = 2307, Level = LogLevel.Information, Message = "Stopping: telling {Connections} connections to reconnect elsewhere")]
+    public static partial void ShuttingDown(ILogger logger, int connections);
+
+    [LoggerMessage(EventId = 2308, Level = LogLevel.Warning, Message = "Renewing presence leases failed")]
+    public static partial void RenewLoopFailed(ILogger logger, Exception exception);
+}

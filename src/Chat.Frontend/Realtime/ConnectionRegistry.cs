@@ -1,0 +1,209 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Chat.Frontend.Hosting;
+using Chat.Grains;
+using Chat.Runtime;
+using Chat.Runtime.Streams;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Options;
+
+namespace Chat.Frontend.Realtime;
+
+/// <summary>
+/// The hub connections of this frontend and, per user, the one stream subscription that feeds them
+/// (<see cref="UserFeed"/>). Also this frontend's presence leases and delivery reports.
+/// </summary>
+internal sealed class ConnectionRegistry
+{
+    private readonly ConcurrentDictionary<string, ConnectionFeed> _connections = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<Guid, UserFeed> _users = new();
+    private readonly IClusterClient _cluster;
+    private readonly IStreamProvider _streams;
+    private readonly IHubContext<ChatHub> _hub;
+    private readonly FrontendOptions _options;
+    private readonly ILogger<ConnectionRegistry> _logger;
+    private readonly JsonSerializerOptions _json = ChatJson.Create();
+    private volatile bool _stopping;
+
+    public ConnectionRegistry(IClusterClient cluster, IStreamProvider streams, IHubContext<ChatHub> hub, IOptions<FrontendOptions> options, ILogger<ConnectionRegistry> logger)
+    {
+        _cluster = cluster;
+        _streams = streams;
+        _hub = hub;
+        _options = options.Value;
+        _logger = logger;
+        // Unique per process start: a restarted frontend must not inherit (or be charged with) its predecessor's connections.
+        FrontendId = $"{_options.Name}/{Guid.NewGuid():N}";
+    }
+
+    /// <summary>This frontend's id in the user grains' presence bookkeeping.</summary>
+    public string FrontendId { get; }
+
+    public int ConnectionCount => _connections.Count;
+
+    public int UserCount => _users.Count;
+
+    public async Task ConnectAsync(string connectionId, Guid userId, string sessionKey, Action abort)
+    {
+        var connection = new ConnectionFeed(connectionId, userId, sessionKey, abort, SendAsync, SendFailed) { SettleDelay = _options.ResumeSettleDelay };
+        if (_stopping)
+        {
+            // Arrived while this frontend stops: go elsewhere.
+            await SendReconnectAsync(connection, "frontend stopping");
+            abort();
+            return;
+        }
+
+        _connections[connectionId] = connection;
+        try
+        {
+            while (!await _users.GetOrAdd(userId, id => new UserFeed(id, this)).AddAsync(connection))
+            {
+                // The feed we found was closing (its last connection just left); take a fresh one.
+            }
+        }
+        catch
+        {
+            _connections.TryRemove(connectionId, out _);
+            throw;
+        }
+
+        connection.Start(_options.ResumeWindow);
+        FrontendLog.Connected(_logger, userId, connectionId);
+    }
+
+    public async Task DisconnectAsync(string connectionId)
+    {
+        if (!_connections.TryRemove(connectionId, out var connection))
+        {
+            return;
+        }
+
+        connection.Close();
+        if (_users.TryGetValue(connection.UserId, out var feed))
+        {
+            await feed.RemoveAsync(connection);
+        }
+
+        FrontendLog.Disconnected(_logger, connection.UserId, connectionId);
+    }
+
+    /// <summary>The hub's <c>Resume</c>.</summary>
+    public async Task<ResumeResult> ResumeAsync(string connectionId, Guid userId, long epoch, long seq)
+    {
+        if (!_connections.TryGetValue(connectionId, out var connection) || !_users.TryGetValue(userId, out var feed))
+        {
+            throw new ChatException(ChatErrorCodes.Conflict, "The connection is closing; reconnect and resume.");
+        }
+
+        var replay = await StreamOf(userId).ReadSinceAsync(new StreamSequenceToken(epoch, seq));
+        var wire = new StreamReplay<OutgoingEvent>(
+            replay.TokenTooOld,
+            replay.Latest,
+            [.. replay.Events.Select(e => new StreamEvent<OutgoingEvent>(e.Token, ToWire(e.Item, e.Token, null)))]);
+        var (result, events) = connection.Resume(epoch, seq, wire);
+        // Whatever the answer carries has now reached a client of the user.
+        foreach (var evt in replay.Events.Where(e => events.Any(x => x.Token == e.Token)))
+        {
+            feed.TicketFor(evt.Item)?.Delivered();
+        }
+
+        return result;
+    }
+
+    public IAsyncStream<UserEvent> StreamOf(Guid userId) =>
+        _streams.GetStream<UserEvent>(new StreamId(UserEventStream.Namespace, UserEventStream.KeyOf(userId)));
+
+    public OutgoingEvent ToWire(UserEvent evt, StreamSequenceToken token, DeliveryTicket? ticket) => EventWire.Create(evt, token, _json, ticket);
+
+    /// <summary>A feed closed: forget it, unless a newer one took its place already.</summary>
+    public void Forget(UserFeed feed) => _users.TryRemove(KeyValuePair.Create(feed.UserId, feed));
+
+    /// <summary>Sets this frontend's connection count in the user's grain; failures only delay presence.</summary>
+    public async Task RenewPresenceAsync(Guid userId, int connections)
+    {
+        try
+        {
+            await _cluster.GetGrain<IUserGrain>(userId).RenewPresence(FrontendId, connections);
+        }
+        catch (Exception exception)
+        {
+            FrontendLog.PresenceRenewFailed(_logger, userId, exception.Message);
+        }
+    }
+
+    /// <summary>Renews every lease (periodic).</summary>
+    public async Task RenewAllAsync()
+    {
+        foreach (var feed in _users.Values)
+        {
+            await feed.RenewAsync();
+        }
+    }
+
+    public void ReportDelivered(Guid userId, Guid conversationId, long seq) => _ = ReportDeliveredAsync(userId, conversationId, seq);
+
+    private async Task ReportDeliveredAsync(Guid userId, Guid conversationId, long seq)
+    {
+        try
+        {
+            await _cluster.GetGrain<IConversationGrain>(conversationId).MarkDelivered(userId, seq);
+        }
+        catch (Exception exception)
+        {
+            FrontendLog.DeliveryReportFailed(_logger, userId, conversationId, exception.Message);
+        }
+    }
+
+    /// <summary>The connection's session was revoked (logout): close it.</summary>
+    public void CloseRevoked(ConnectionFeed connection)
+    {
+        FrontendLog.SessionRevokedClosing(_logger, connection.UserId, connection.ConnectionId);
+        connection.Abort();
+    }
+
+    /// <summary>
+    /// Graceful stop: every client is told to reconnect (to another frontend) and resume, then its
+    /// connection is closed; presence leases of this frontend are dropped.
+    /// </summary>
+    public async Task ShutdownAsync()
+    {
+        _stopping = true;
+        var connections = _connections.Values.ToList();
+        FrontendLog.ShuttingDown(_logger, connections.Count);
+        try
+        {
+            await Task.WhenAll(connections.Select(c => SendReconnectAsync(c, "frontend stopping")))
+                .WaitAsync(_options.ShutdownNoticeTimeout);
+        }
+        catch (TimeoutException)
+        {
+            // Clients that did not hear it reconnect on their own when the connection drops.
+        }
+
+        foreach (var connection in connections)
+        {
+            connection.Abort();
+        }
+
+        await Task.WhenAll(connections.Select(c => DisconnectAsync(c.ConnectionId)));
+    }
+
+    private async Task SendReconnectAsync(ConnectionFeed connection, string reason)
+    {
+        try
+        {
+            await _hub.Clients.Client(connection.ConnectionId).SendAsync(EventWire.Reconnect, EventWire.ReconnectPayload(reason));
+        }
+        catch (Exception exception)
+        {
+            SendFailed(connection, exception);
+        }
+    }
+
+    private Task SendAsync(ConnectionFeed connection, OutgoingEvent evt) =>
+        _hub.Clients.Client(connection.ConnectionId).SendAsync(evt.Name, evt.Payload);
+
+    private void SendFailed(ConnectionFeed connection, Exception exception) =>
+        FrontendLog.PushFailed(_logger, connection.UserId, connection.ConnectionId, exception.Message);
+}

@@ -1,0 +1,202 @@
+using System.Net;
+using Chat.Grains.Hosting;
+using Chat.Runtime.Testing;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Chat.Frontend.Tests.Infrastructure;
+
+/// <summary>
+/// A whole system in this process: a test cluster (real silos with the chat domain on PostgreSQL,
+/// talking over loopback sockets) and frontends — the real Program on real Kestrel servers on free
+/// loopback ports, each a cluster client of its own.
+/// </summary>
+public sealed class ChatSystem : IAsyncDisposable
+{
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+    private readonly string _connectionString;
+    private readonly Dictionary<string, string?> _configuration;
+    private readonly List<FrontendHost> _frontends = [];
+    private int _nextFrontend;
+
+    private ChatSystem(string connectionString, TestCluster cluster, Dictionary<string, string?> configuration)
+    {
+        _connectionString = connectionString;
+        Cluster = cluster;
+        _configuration = configuration;
+    }
+
+    public TestCluster Cluster { get; }
+
+    public IReadOnlyList<FrontendHost> Frontends => _frontends;
+
+    /// <summary>Defaults that keep tests fast: cheap password hashes, a high send limit, short presence leases.</summary>
+    public static Dictionary<string, string?> DefaultConfiguration() => new()
+    {
+        ["Chat:Auth:PasswordHashIterations"] = "1000",
+        ["Chat:Limits:MessagesPerMinute"] = "100000",
+        ["Chat:Presence:LeaseDuration"] = "00:00:04",
+        ["Chat:Presence:SweepInterval"] = "00:00:01",
+        ["Chat:Frontend:PresenceRenewInterval"] = "00:00:01",
+        ["Chat:Frontend:ResumeWindow"] = "00:00:01",
+        ["Chat:Frontend:ResumeSettleDelay"] = "00:00:00.050",
+    };
+
+    public static async Task<ChatSystem> StartAsync(string connectionString, int frontends = 2, IReadOnlyDictionary<string, string?>? overrides = null)
+    {
+        var configuration = DefaultConfiguration();
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
+        {
+            configuration[key] = value;
+        }
+
+        var cluster = await TestCluster.StartAsync(new TestClusterOptions
+        {
+            ConnectionString = connectionString,
+            InitialSilos = 1,
+            ConfigureSilo = silo => silo.AddChatDomain().AddPostgresGrainStorage(),
+            Configuration = configuration,
+        }).WaitAsync(Timeout);
+        var system = new ChatSystem(connectionString, cluster, configuration);
+        try
+        {
+            for (var i = 0; i < frontends; i++)
+            {
+                await system.StartFrontendAsync();
+            }
+        }
+        catch
+        {
+            await system.DisposeAsync();
+            throw;
+        }
+
+        return system;
+    }
+
+    /// <summary>Starts one more frontend (a new process in all but name) and waits until it is ready.</summary>
+    public async Task<FrontendHost> StartFrontendAsync(IReadOnlyDictionary<string, string?>? overrides = null)
+    {
+        var configuration = new Dictionary<string, string?>(_configuration)
+        {
+            ["Chat:Database:ConnectionString"] = _connectionString,
+            ["Chat:Silo:ClusterId"] = Cluster.ClusterId,
+            ["Chat:Frontend:Name"] = $"frontend-{Interlocked.Increment(ref _nextFrontend)}",
+        };
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
+        {
+            configuration[key] = value;
+        }
+
+        var frontend = await FrontendHost.StartAsync(configuration);
+        _frontends.Add(frontend);
+        return frontend;
+    }
+
+    /// <summary>Stops a frontend gracefully (its clients are told to reconnect).</summary>
+    public async Task StopFrontendAsync(FrontendHost frontend)
+    {
+        _frontends.Remove(frontend);
+        await frontend.DisposeAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var frontend in _frontends.ToList())
+        {
+            try
+            {
+                await frontend.DisposeAsync();
+            }
+            catch (Exception)
+            {
+                // Best effort: the cluster still has to stop.
+            }
+        }
+
+        await Cluster.DisposeAsync();
+    }
+}
+
+/// <summary>One frontend: the real Program on Kestrel, on a free loopback port.</summary>
+public sealed class FrontendHost : IAsyncDisposable
+{
+    private readonly WebApplicationFactory<Program> _factory;
+    private bool _disposed;
+
+    private FrontendHost(WebApplicationFactory<Program> factory, Uri baseAddress, string name)
+    {
+        _factory = factory;
+        BaseAddress = baseAddress;
+        Name = name;
+    }
+
+    public Uri BaseAddress { get; }
+
+    public string Name { get; }
+
+    public IServiceProvider Services => _factory.Services;
+
+    public static async Task<FrontendHost> StartAsync(IReadOnlyDictionary<string, string?> configuration)
+    {
+        var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(builder =>
+        {
+            builder.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(configuration));
+            builder.ConfigureLogging(logging => logging.ClearProviders().AddFilter(level => level >= LogLevel.Warning));
+        });
+        factory.UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
+        factory.StartServer();
+        var address = factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+        var host = new FrontendHost(factory, new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal) + "/"), configuration["Chat:Frontend:Name"]!);
+        using var http = new HttpClient { BaseAddress = host.BaseAddress, Timeout = ChatSystem.Timeout };
+        await Eventually.TrueAsync(async () => (await http.GetAsync("/health/ready")).StatusCode == HttpStatusCode.OK, "the frontend to be ready");
+        return host;
+    }
+
+    /// <summary>An HTTP client of this frontend, with a bearer token when given.</summary>
+    public ApiClient Client(string? token = null) => new(BaseAddress, token);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        await _factory.DisposeAsync().AsTask().WaitAsync(ChatSystem.Timeout);
+    }
+}
+
+/// <summary>A fresh database, a one-silo cluster and two frontends for a test class.</summary>
+public class ChatSystemFixture : Chat.Testing.PostgresDatabaseFixture
+{
+    private ChatSystem? _system;
+
+    public ChatSystem System => _system ?? throw new InvalidOperationException("Not initialized.");
+
+    protected override string DatabasePrefix => "frontend";
+
+    protected virtual IReadOnlyDictionary<string, string?>? Overrides => null;
+
+    public override async Task InitializeAsync()
+    {
+        await base.InitializeAsync();
+        _system = await ChatSystem.StartAsync(ConnectionString, 2, Overrides);
+    }
+
+    public override async Task DisposeAsync()
+    {
+        if (_system is not null)
+        {
+            await _system.DisposeAsync();
+        }
+
+        await base.DisposeAsync();
+    }
+}
