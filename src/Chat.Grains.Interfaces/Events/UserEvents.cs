@@ -58,7 +58,8 @@ public static class UserEventTypes
 [JsonDerivedType(typeof(SessionRevokedEvent), UserEventTypes.SessionRevoked)]
 public abstract record UserEvent(Guid ConversationId)
 {
-    /// <summary>The event's name (one of <see cref="UserEventTypes"/>).</summary>
+    /// <summary>The event's name (one of <see cref="UserEventTypes"/>). Not serialised: the discriminator carries it
+    /// (and the ignore must be repeated on each override, or System.Text.Json sees a clashing "type" property).</summary>
     [JsonIgnore]
     public abstract string Type { get; }
 }
@@ -67,6 +68,7 @@ public abstract record UserEvent(Guid ConversationId)
 public sealed record MessageCreatedEvent(Guid ConversationId, MessageDto Message) : UserEvent(ConversationId)
 {
     /// <inheritdoc />
+    [JsonIgnore]
     public override string Type => UserEventTypes.MessageCreated;
 }
 
@@ -74,6 +76,7 @@ public sealed record MessageCreatedEvent(Guid ConversationId, MessageDto Message
 public sealed record MessageUpdatedEvent(Guid ConversationId, MessageDto Message) : UserEvent(ConversationId)
 {
     /// <inheritdoc />
+    [JsonIgnore]
     public override string Type => UserEventTypes.MessageUpdated;
 }
 
@@ -81,6 +84,7 @@ public sealed record MessageUpdatedEvent(Guid ConversationId, MessageDto Message
 public sealed record MessageDeletedEvent(Guid ConversationId, MessageDto Message) : UserEvent(ConversationId)
 {
     /// <inheritdoc />
+    [JsonIgnore]
     public override string Type => UserEventTypes.MessageDeleted;
 }
 
@@ -88,6 +92,7 @@ public sealed record MessageDeletedEvent(Guid ConversationId, MessageDto Message
 public sealed record ConversationCreatedEvent(Guid ConversationId, InboxEntry Conversation) : UserEvent(ConversationId)
 {
     /// <inheritdoc />
+    [JsonIgnore]
     public override string Type => UserEventTypes.ConversationCreated;
 }
 
@@ -95,6 +100,7 @@ public sealed record ConversationCreatedEvent(Guid ConversationId, InboxEntry Co
 public sealed record ConversationUpdatedEvent(Guid ConversationId, InboxEntry Conversation) : UserEvent(ConversationId)
 {
     /// <inheritdoc />
+    [JsonIgnore]
     public override string Type => UserEventTypes.ConversationUpdated;
 }
 
@@ -102,6 +108,7 @@ public sealed record ConversationUpdatedEvent(Guid ConversationId, InboxEntry Co
 public sealed record ConversationRemovedEvent(Guid ConversationId, string Reason) : UserEvent(ConversationId)
 {
     /// <inheritdoc />
+    [JsonIgnore]
     public override string Type => UserEventTypes.ConversationRemoved;
 }
 
@@ -109,6 +116,7 @@ public sealed record ConversationRemovedEvent(Guid ConversationId, string Reason
 public sealed record ReadUpdatedEvent(Guid ConversationId, Guid UserId, long LastReadSeq, DateTimeOffset? LastReadAt) : UserEvent(ConversationId)
 {
     /// <inheritdoc />
+    [JsonIgnore]
     public override string Type => UserEventTypes.ReadUpdated;
 }
 
@@ -116,6 +124,7 @@ public sealed record ReadUpdatedEvent(Guid ConversationId, Guid UserId, long Las
 public sealed record UnreadChangedEvent(Guid ConversationId, int UnreadCount, int TotalUnread, int UnreadConversations) : UserEvent(ConversationId)
 {
     /// <inheritdoc />
+    [JsonIgnore]
     public override string Type => UserEventTypes.UnreadChanged;
 }
 
@@ -126,6 +135,7 @@ public sealed record UnreadChangedEvent(Guid ConversationId, int UnreadCount, in
 public sealed record TypingEvent(Guid ConversationId, Guid UserId, string DisplayName, int ExpiresInMs) : UserEvent(ConversationId)
 {
     /// <inheritdoc />
+    [JsonIgnore]
     public override string Type => UserEventTypes.Typing;
 }
 
@@ -136,6 +146,7 @@ public sealed record TypingEvent(Guid ConversationId, Guid UserId, string Displa
 public sealed record PresenceEvent(Guid UserId, PresenceStatus Status, DateTimeOffset? LastSeenAt) : UserEvent(Guid.Empty)
 {
     /// <inheritdoc />
+    [JsonIgnore]
     public override string Type => UserEventTypes.Presence;
 }
 
@@ -146,6 +157,7 @@ public sealed record PresenceEvent(Guid UserId, PresenceStatus Status, DateTimeO
 public sealed record SessionRevokedEvent(string SessionKey) : UserEvent(Guid.Empty)
 {
     /// <inheritdoc />
+    [JsonIgnore]
     public override string Type => UserEventTypes.SessionRevoked;
 }
 

@@ -10,6 +10,28 @@ public sealed class SessionTypingPresenceTests(ChatSiloFixture fixture) : IClass
     private ISessionGrain Session(string token) => Silo.Grains.GetGrain<ISessionGrain>(SessionKey.For(token));
 
     [Fact]
+    public void Every_user_event_serialises_with_its_type_discriminator_and_round_trips()
+    {
+        var message = new MessageDto(Guid.NewGuid(), Guid.NewGuid(), 1, null, null, MessageType.Text, "x", [], null, [], DateTimeOffset.UnixEpoch, null, null, "c");
+        UserEvent[] events =
+        [
+            new MessageCreatedEvent(message.ConversationId, message), new MessageUpdatedEvent(message.ConversationId, message),
+            new MessageDeletedEvent(message.ConversationId, message), new ConversationRemovedEvent(Guid.NewGuid(), "left"),
+            new ReadUpdatedEvent(Guid.NewGuid(), Guid.NewGuid(), 3, null), new UnreadChangedEvent(Guid.NewGuid(), 1, 2, 1),
+            new TypingEvent(Guid.NewGuid(), Guid.NewGuid(), "Ann", 5000), new PresenceEvent(Guid.NewGuid(), PresenceStatus.Away, null),
+            new SessionRevokedEvent(new string('a', 64)),
+        ];
+
+        foreach (var evt in events)
+        {
+            var json = System.Text.Json.JsonSerializer.Serialize(evt, System.Text.Json.JsonSerializerOptions.Web);
+            var back = System.Text.Json.JsonSerializer.Deserialize<UserEvent>(json, System.Text.Json.JsonSerializerOptions.Web);
+            Assert.StartsWith($"{{\"type\":\"{evt.Type}\"", json, StringComparison.Ordinal);
+            Assert.Equal(evt.GetType(), back!.GetType());
+        }
+    }
+
+    [Fact]
     public async Task A_session_is_valid_until_it_is_revoked_and_revoking_announces_it_to_the_users_frontends()
     {
         var ann = await Silo.RegisterAsync("ann");
