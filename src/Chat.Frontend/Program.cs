@@ -8,6 +8,7 @@
 //   health          /health/live (process up), /health/ready (an active silo and PostgreSQL)
 //   api             /api/... (SPEC section 12; unknown routes answer 404 NOT_FOUND)
 //   hub             /hubs/chat (SPEC section 6): events of each user's stream, resume, typing, presence
+//   web UI          / — static files built from ClientApp/ into wwwroot/ (Hosting/WebUiEndpoints.cs)
 //   shutdown        clients are told to reconnect elsewhere, presence leases dropped (FrontendShutdownService)
 using Chat.Frontend.Api;
 using Chat.Frontend.Hosting;
@@ -22,6 +23,7 @@ app.UseChatFrontend();
 app.MapChatHealth();
 app.MapChatApi();
 app.MapChatHub();
+app.MapChatWebUi();
 app.LogChatFrontendStartup();
 
 app.Run();
