@@ -30,8 +30,6 @@ internal static class ErrorMapper
         ChatException chat => new(chat.HttpStatus, new ApiError(chat.Code, chat.Message, chat.Details, chat.RetryAfterSeconds)),
         BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => PayloadTooLarge(),
         BadHttpRequestException bad => new(StatusCodes.Status400BadRequest, new ApiError(ChatErrorCodes.ValidationError, BadRequestMessage(bad), FieldOf(bad))),
-        System.Text.Json.JsonException json => new(StatusCodes.Status400BadRequest, new ApiError(
-            ChatErrorCodes.ValidationError, "The request body is not valid JSON for this operation.", FieldOf(json))),
         SiloUnavailableException or GrainCallTimeoutException or InconsistentStateException => Unavailable(),
         _ => new(StatusCodes.Status500InternalServerError, new ApiError(ChatErrorCodes.InternalError, "An internal error occurred.")),
     };

@@ -24,7 +24,15 @@ internal static class ApiJson
         }
 
         var options = context.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
-        using var document = await JsonDocument.ParseAsync(request.Body, cancellationToken: context.RequestAborted);
-        return document.RootElement.ValueKind == JsonValueKind.Null ? null : document.RootElement.Deserialize<T>(options);
+        try
+        {
+            using var document = await JsonDocument.ParseAsync(request.Body, cancellationToken: context.RequestAborted);
+            return document.RootElement.ValueKind == JsonValueKind.Null ? null : document.RootElement.Deserialize<T>(options);
+        }
+        catch (JsonException exception)
+        {
+            // As the framework reports its own binding failures, so the error names the field.
+            throw new BadHttpRequestException("The request body is not valid JSON.", StatusCodes.Status400BadRequest, exception);
+        }
     }
 }

@@ -26,7 +26,7 @@ internal static class AttachmentEndpoints
 
             var id = Guid.NewGuid();
             var info = await cluster.GetGrain<IAttachmentGrain>(id).Upload(
-                context.User.UserId(), new AttachmentUpload(file.FileName, file.ContentType, [.. content]));
+                context.User.UserId(), new AttachmentUpload(file.FileName, file.ContentType, content));
             return Results.Created($"/api/attachments/{info.Id}", info);
         });
 

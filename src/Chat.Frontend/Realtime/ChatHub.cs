@@ -26,9 +26,21 @@ internal sealed class ChatHub(IClusterClient cluster, ConnectionRegistry registr
     /// <summary>Sends a message: <c>{clientMessageId, content, attachmentIds, replyToId}</c> → the message.</summary>
     public async Task<MessageDto> SendMessage(string conversationId, JsonElement message)
     {
-        var body = message.ValueKind == JsonValueKind.Object
-            ? message.Deserialize<SendMessageBody>(HubJson.Options) ?? throw ChatException.Validation("message", "message is required.")
-            : throw ChatException.Validation("message", "message is an object {clientMessageId, content, attachmentIds, replyToId}.");
+        SendMessageBody? body;
+        try
+        {
+            body = message.ValueKind == JsonValueKind.Object ? message.Deserialize<SendMessageBody>(HubJson.Options) : null;
+        }
+        catch (JsonException exception)
+        {
+            throw ChatException.Validation("message", "message has a malformed member: " + (exception.Path ?? "?"));
+        }
+
+        if (body is null)
+        {
+            throw ChatException.Validation("message", "message is an object {clientMessageId, content, attachmentIds, replyToId}.");
+        }
+
         var result = await Conversation(conversationId).SendMessage(Me, body.ToRequest());
         return result.Message;
     }

@@ -73,8 +73,12 @@ public sealed record SearchQuery(string Query, Guid? ConversationId = null, stri
 /// <summary>Search hits, newest first; pass <see cref="NextBefore"/> as <c>before</c> for the next page.</summary>
 public sealed record SearchResult(ImmutableArray<MessageDto> Messages, bool HasMore, string? NextBefore);
 
-/// <summary>An upload: the name and type the client declared and the bytes (the type is decided by sniffing them).</summary>
-public sealed record AttachmentUpload(string FileName, string? DeclaredContentType, ImmutableArray<byte> Content);
+/// <summary>
+/// An upload: the name and type the client declared and the bytes (the type is decided by sniffing them).
+/// Bytes are <see cref="ReadOnlyMemory{T}"/>, which crosses the wire as base64 (an ImmutableArray of bytes
+/// would be a JSON array of numbers, four times larger).
+/// </summary>
+public sealed record AttachmentUpload(string FileName, string? DeclaredContentType, ReadOnlyMemory<byte> Content);
 
 /// <summary>A download.</summary>
-public sealed record AttachmentContent(AttachmentInfo Info, ImmutableArray<byte> Content);
+public sealed record AttachmentContent(AttachmentInfo Info, ReadOnlyMemory<byte> Content);

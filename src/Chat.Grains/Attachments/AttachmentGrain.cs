@@ -27,7 +27,7 @@ internal sealed class AttachmentGrain : Grain, IAttachmentGrain
 
     public async Task<AttachmentInfo> Upload(Guid userId, AttachmentUpload upload)
     {
-        var content = upload.Content.IsDefault ? [] : upload.Content;
+        var content = upload.Content;
         var name = Path.GetFileName((upload.FileName ?? "").Replace('\\', '/')).Trim();
         if (name.Length is 0 or > 255 || name.Any(char.IsControl))
         {
@@ -44,7 +44,7 @@ internal sealed class AttachmentGrain : Grain, IAttachmentGrain
             throw new ChatException(ChatErrorCodes.FileTooLarge, $"A file has at most {_limits.AttachmentMaxBytes} bytes.");
         }
 
-        var contentType = FileSniffer.Sniff(content.AsSpan(), name)
+        var contentType = FileSniffer.Sniff(content.Span, name)
             ?? throw new ChatException(ChatErrorCodes.InvalidFileType, "Allowed files are jpeg, png, gif, webp, pdf, doc, docx, xls and xlsx.");
         var info = new AttachmentInfo(Id, name, contentType, content.Length);
         await using var connection = await _database.OpenAsync();
@@ -91,6 +91,6 @@ internal sealed class AttachmentGrain : Grain, IAttachmentGrain
         }
 
         var info = new AttachmentInfo(Id, reader.GetString(0), reader.GetString(1), reader.GetInt64(2));
-        return new AttachmentContent(info, [.. (byte[])reader.GetValue(3)]);
+        return new AttachmentContent(info, (byte[])reader.GetValue(3));
     }
 }

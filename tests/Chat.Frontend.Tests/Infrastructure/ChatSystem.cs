@@ -129,8 +129,9 @@ public sealed class FrontendHost : IAsyncDisposable
     private readonly WebApplicationFactory<Program> _factory;
     private bool _disposed;
 
-    private FrontendHost(WebApplicationFactory<Program> factory, Uri baseAddress, string name)
+    private FrontendHost(WebApplicationFactory<Program> factory, Uri baseAddress, string name, LogCollector logs)
     {
+        Logs = logs;
         _factory = factory;
         BaseAddress = baseAddress;
         Name = name;
@@ -138,21 +139,25 @@ public sealed class FrontendHost : IAsyncDisposable
 
     public Uri BaseAddress { get; }
 
+    /// <summary>What the frontend logged at warning level and above.</summary>
+    public LogCollector Logs { get; }
+
     public string Name { get; }
 
     public IServiceProvider Services => _factory.Services;
 
     public static async Task<FrontendHost> StartAsync(IReadOnlyDictionary<string, string?> configuration)
     {
+        var logs = new LogCollector();
         var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(builder =>
         {
             builder.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(configuration));
-            builder.ConfigureLogging(logging => logging.ClearProviders().AddFilter(level => level >= LogLevel.Warning));
+            builder.ConfigureLogging(logging => logging.ClearProviders().AddProvider(logs));
         });
         factory.UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
         factory.StartServer();
         var address = factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        var host = new FrontendHost(factory, new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal) + "/"), configuration["Chat:Frontend:Name"]!);
+        var host = new FrontendHost(factory, new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal) + "/"), configuration["Chat:Frontend:Name"]!, logs);
         using var http = new HttpClient { BaseAddress = host.BaseAddress, Timeout = ChatSystem.Timeout };
         await Eventually.TrueAsync(async () => (await http.GetAsync("/health/ready")).StatusCode == HttpStatusCode.OK, "the frontend to be ready");
         return host;

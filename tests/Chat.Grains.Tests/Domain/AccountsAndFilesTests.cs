@@ -87,7 +87,7 @@ public sealed class AccountsAndFilesTests(ChatSiloFixture fixture) : IClassFixtu
         var org = await Silo.OrganizationAsync(a, b);
         var dm = (await Silo.DirectAsync(a, b, org)).Conversation;
         Task<AttachmentInfo> Upload(UserProfile who, string name, byte[] content, string? declared = null) =>
-            Silo.Grains.GetGrain<IAttachmentGrain>(Guid.NewGuid()).Upload(who.Id, new AttachmentUpload(name, declared, [.. content])).WaitAsync(ChatSilo.Timeout);
+            Silo.Grains.GetGrain<IAttachmentGrain>(Guid.NewGuid()).Upload(who.Id, new AttachmentUpload(name, declared, content.ToArray())).WaitAsync(ChatSilo.Timeout);
 
         Assert.Equal("image/png", (await Upload(a, "fake.pdf", [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 1], "application/pdf")).ContentType);
         Assert.Equal("image/gif", (await Upload(a, "g.gif", "GIF89a...."u8.ToArray())).ContentType);

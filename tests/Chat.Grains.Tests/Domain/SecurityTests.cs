@@ -43,7 +43,7 @@ public sealed class SecurityTests(ChatSiloFixture fixture) : IClassFixture<ChatS
         var org = await Silo.OrganizationAsync(a, b, eve);
         var dm = (await Silo.DirectAsync(a, b, org)).Conversation;
         var attachmentId = Guid.NewGuid();
-        await Silo.Grains.GetGrain<IAttachmentGrain>(attachmentId).Upload(a.Id, new AttachmentUpload("p.png", "image/png", [.. Png])).WaitAsync(ChatSilo.Timeout);
+        await Silo.Grains.GetGrain<IAttachmentGrain>(attachmentId).Upload(a.Id, new AttachmentUpload("p.png", "image/png", Png)).WaitAsync(ChatSilo.Timeout);
         var message = await Silo.SendAsync(dm.Id, a, "secret", attachments: [attachmentId]);
         var conversation = Silo.Conversation(dm.Id);
 
@@ -67,7 +67,7 @@ public sealed class SecurityTests(ChatSiloFixture fixture) : IClassFixture<ChatS
         var org = await Silo.OrganizationAsync(a, b, c);
         var group = await Silo.GroupAsync(org, a, "Kickable", b, c);
         var attachmentId = Guid.NewGuid();
-        await Silo.Grains.GetGrain<IAttachmentGrain>(attachmentId).Upload(a.Id, new AttachmentUpload("p.png", null, [.. Png])).WaitAsync(ChatSilo.Timeout);
+        await Silo.Grains.GetGrain<IAttachmentGrain>(attachmentId).Upload(a.Id, new AttachmentUpload("p.png", null, Png)).WaitAsync(ChatSilo.Timeout);
         await Silo.SendAsync(group.Id, a, "findable words", attachments: [attachmentId]);
         Assert.Single((await Silo.User(c.Id).Search(new SearchQuery("findable")).WaitAsync(ChatSilo.Timeout)).Messages);
 
