@@ -1,0 +1,36 @@
+using System.Globalization;
+using Chat.LoadTest.Metrics;
+
+namespace Chat.LoadTest.Reporting;
+
+/// <summary>The closing summary of a run in the terminal.</summary>
+public static class SummaryPrinter
+{
+    /// <summary>Writes the summary.</summary>
+    public static void Print(LoadReport report, TextWriter output)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        ArgumentNullException.ThrowIfNull(output);
+        var complete = report.Lost == 0 && report.Duplicated == 0 && report.OutOfOrder == 0;
+        var lines = new[]
+        {
+            "",
+            $"Load test: {report.Users:N0} users ({report.ConnectedUsers:N0} connected in {report.ConnectSeconds:0.##} s), {report.DurationSeconds:0.#} s, {report.Processes} process(es)",
+            $"  messages      {report.MessagesSent:N0} sent, {report.MessagesAcked:N0} acked, {report.MessagesFailed:N0} failed; {report.AcceptedPerSecond:N1} accepted/s",
+            $"  deliveries    {report.DeliveriesReceived:N0} of {report.DeliveriesExpected:N0} expected; {report.DeliveredPerSecond:N1} delivered/s; {report.Unexpected:N0} unannounced",
+            $"  completeness  {(complete ? "complete" : "INCOMPLETE")}: {report.Lost:N0} lost, {report.Duplicated:N0} duplicated, {report.OutOfOrder:N0} out of order",
+            $"  ack latency   {Format(report.AckLatencyMs)}",
+            $"  end-to-end    {Format(report.EndToEndLatencyMs)}",
+            $"  connect       {Format(report.ConnectLatencyMs)}",
+            $"  reconnects    {report.Reconnects:N0}, resyncs {report.Resyncs:N0}",
+            $"  errors        {(report.Errors.Count == 0 ? "none" : string.Join(", ", report.Errors.Select(e => $"{e.Key} {e.Value:N0}")))}",
+        };
+        foreach (var line in lines)
+        {
+            output.WriteLine(line);
+        }
+    }
+
+    private static string Format(LatencySummary s) => string.Create(CultureInfo.InvariantCulture,
+        $"p50 {s.P50:0.###} ms, p90 {s.P90:0.###}, p99 {s.P99:0.###}, p99.9 {s.P999:0.###}, max {s.Max:0.###} ({s.Count:N0} samples)");
+}
