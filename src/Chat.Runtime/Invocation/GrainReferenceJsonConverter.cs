@@ -74,8 +74,19 @@ internal sealed class DefaultImmutableArrayJsonConverterFactory : JsonConverterF
                 return default;
             }
 
-            var items = JsonSerializer.Deserialize<T[]>(ref reader, options) ?? [];
-            return System.Collections.Immutable.ImmutableArray.Create(items);
+            if (reader.TokenType != JsonTokenType.StartArray)
+            {
+                throw new JsonException($"Expected an array for ImmutableArray<{typeof(T).Name}>.");
+            }
+
+            // Element by element, mirroring Write (a T[] of bytes would expect base64 instead).
+            var builder = System.Collections.Immutable.ImmutableArray.CreateBuilder<T>();
+            while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+            {
+                builder.Add(JsonSerializer.Deserialize<T>(ref reader, options)!);
+            }
+
+            return builder.ToImmutable();
         }
 
         public override void Write(Utf8JsonWriter writer, System.Collections.Immutable.ImmutableArray<T> value, JsonSerializerOptions options)

@@ -67,6 +67,7 @@ public sealed class ClusterCallTests(SharedClusterFixture fixture)
         Assert.Equal([1, 2, 3], payload.Items);
         Assert.Equal(-1, await copy.Count(default).WaitAsync(Timeout));
         Assert.Equal(3, await copy.Count([1, 2, 3]).WaitAsync(Timeout));
+        Assert.Equal(new byte[] { 0, 7, 255 }, (await copy.Bytes([0, 7, 255]).WaitAsync(Timeout)).ToArray());
         var passed = await copy.PassReference(counter).WaitAsync(Timeout);
         Assert.Equal(1, await passed.Add(1).WaitAsync(Timeout));
     }

@@ -155,6 +155,8 @@ public interface ICopyGrain : IGrainWithIntegerKey
 
     /// <summary>-1 for a default (uninitialised) array.</summary>
     Task<int> Count(System.Collections.Immutable.ImmutableArray<int> items);
+
+    Task<System.Collections.Immutable.ImmutableArray<byte>> Bytes(System.Collections.Immutable.ImmutableArray<byte> bytes);
 }
 
 public sealed class CopyGrain : Grain, ICopyGrain
@@ -176,4 +178,6 @@ public sealed class CopyGrain : Grain, ICopyGrain
     public Task<ICounterGrain> PassReference(ICounterGrain counter) => Task.FromResult(counter);
 
     public Task<int> Count(System.Collections.Immutable.ImmutableArray<int> items) => Task.FromResult(items.IsDefault ? -1 : items.Length);
+
+    public Task<System.Collections.Immutable.ImmutableArray<byte>> Bytes(System.Collections.Immutable.ImmutableArray<byte> bytes) => Task.FromResult(bytes);
 }
