@@ -22,10 +22,12 @@ internal static partial class ApiEndpoints
 
         // Lowest priority: matches only when no real /api route does (also for a known path with another method).
         endpoints.MapFallback("/api/{**rest}", (HttpContext context) =>
-            ApiResults.Error(
-                StatusCodes.Status404NotFound,
-                ChatErrorCodes.NotFound,
-                $"No API route matches {context.Request.Method} {context.Request.Path}."));
+            // A JSON route refuses other content types by not matching; say what is wrong rather than "not found".
+            context.Request.ContentLength > 0 && !context.Request.HasJsonContentType() && !context.Request.HasFormContentType
+                ? ApiResults.Error(StatusCodes.Status400BadRequest, ChatErrorCodes.ValidationError,
+                    "The request body must be JSON (Content-Type: application/json).", "Content-Type")
+                : ApiResults.Error(StatusCodes.Status404NotFound, ChatErrorCodes.NotFound,
+                    $"No API route matches {context.Request.Method} {context.Request.Path}."));
         return endpoints;
     }
 

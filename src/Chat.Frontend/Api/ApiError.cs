@@ -34,6 +34,18 @@ internal static class ErrorMapper
         _ => new(StatusCodes.Status500InternalServerError, new ApiError(ChatErrorCodes.InternalError, "An internal error occurred.")),
     };
 
+    /// <summary>The error of a bare status code.</summary>
+    public static MappedError FromStatus(int status) => status switch
+    {
+        StatusCodes.Status401Unauthorized => new(status, new ApiError(ChatErrorCodes.Unauthorized, "A valid bearer token is required.")),
+        StatusCodes.Status403Forbidden => new(status, new ApiError(ChatErrorCodes.Forbidden, "Not allowed.")),
+        StatusCodes.Status404NotFound or StatusCodes.Status405MethodNotAllowed => new(StatusCodes.Status404NotFound, new ApiError(ChatErrorCodes.NotFound, "Not found.")),
+        StatusCodes.Status413PayloadTooLarge => PayloadTooLarge(),
+        StatusCodes.Status503ServiceUnavailable => Unavailable(),
+        < 500 => new(StatusCodes.Status400BadRequest, new ApiError(ChatErrorCodes.ValidationError, "The request is malformed.")),
+        _ => new(StatusCodes.Status500InternalServerError, new ApiError(ChatErrorCodes.InternalError, "An internal error occurred.")),
+    };
+
     public static MappedError PayloadTooLarge() =>
         new(StatusCodes.Status413PayloadTooLarge, new ApiError(ChatErrorCodes.PayloadTooLarge, "The request body is too large."));
 

@@ -42,6 +42,11 @@ internal sealed class ApiErrorMiddleware(RequestDelegate next, IOptions<Frontend
         try
         {
             await next(context);
+            if (context.Response is { HasStarted: false, StatusCode: >= 400 } response && response.ContentType is null)
+            {
+                // A failure the framework answered without a body (e.g. a body over the limit while binding).
+                await WriteAsync(context, ErrorMapper.FromStatus(response.StatusCode));
+            }
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {

@@ -8,6 +8,10 @@ namespace Chat.Frontend.Api;
 /// <summary>Reading bodies the framework cannot bind for us (optional bodies).</summary>
 internal static class ApiJson
 {
+    /// <summary>For the request records' <c>BindAsync</c>.</summary>
+    public static async ValueTask<T?> BindAsync<T>(HttpContext context)
+        where T : class => await ReadOptionalAsync<T>(context);
+
     /// <summary>The body as <typeparamref name="T"/>, or null when there is none.</summary>
     public static async Task<T?> ReadOptionalAsync<T>(HttpContext context)
         where T : class

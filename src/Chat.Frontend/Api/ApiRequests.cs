@@ -7,44 +7,96 @@ namespace Chat.Frontend.Api;
 // missing field becomes a VALIDATION_ERROR naming it rather than a framework error; none names a sender.
 
 /// <summary><c>POST /api/auth/register</c>.</summary>
-public sealed record RegisterBody(string? Username, string? Password, string? DisplayName, string? Email);
+public sealed record RegisterBody(string? Username, string? Password, string? DisplayName, string? Email)
+{
+    /// <summary>Reads the body as JSON (none: null); binding here keeps any content type routable, so errors are ours.</summary>
+    public static ValueTask<RegisterBody?> BindAsync(HttpContext context) => ApiJson.BindAsync<RegisterBody>(context);
+}
 
 /// <summary><c>POST /api/auth/login</c>.</summary>
-public sealed record LoginBody(string? Username, string? Password);
+public sealed record LoginBody(string? Username, string? Password)
+{
+    /// <summary>Reads the body as JSON (none: null); binding here keeps any content type routable, so errors are ours.</summary>
+    public static ValueTask<LoginBody?> BindAsync(HttpContext context) => ApiJson.BindAsync<LoginBody>(context);
+}
 
 /// <summary><c>PATCH /api/me</c>.</summary>
-public sealed record UpdateMeBody(string? DisplayName, string? AvatarUrl);
+public sealed record UpdateMeBody(string? DisplayName, string? AvatarUrl)
+{
+    /// <summary>Reads the body as JSON (none: null); binding here keeps any content type routable, so errors are ours.</summary>
+    public static ValueTask<UpdateMeBody?> BindAsync(HttpContext context) => ApiJson.BindAsync<UpdateMeBody>(context);
+}
 
 /// <summary><c>POST /api/organizations</c>.</summary>
-public sealed record CreateOrganizationBody(string? Name);
+public sealed record CreateOrganizationBody(string? Name)
+{
+    /// <summary>Reads the body as JSON (none: null); binding here keeps any content type routable, so errors are ours.</summary>
+    public static ValueTask<CreateOrganizationBody?> BindAsync(HttpContext context) => ApiJson.BindAsync<CreateOrganizationBody>(context);
+}
 
 /// <summary><c>POST /api/organizations/{orgId}/members</c>.</summary>
-public sealed record AddMemberBody(string? Username, string? Role);
+public sealed record AddMemberBody(string? Username, string? Role)
+{
+    /// <summary>Reads the body as JSON (none: null); binding here keeps any content type routable, so errors are ours.</summary>
+    public static ValueTask<AddMemberBody?> BindAsync(HttpContext context) => ApiJson.BindAsync<AddMemberBody>(context);
+}
 
 /// <summary><c>POST /api/conversations/direct</c>; <see cref="OrganizationId"/> picks the organization when the pair shares several.</summary>
-public sealed record OpenDirectBody(Guid? UserId, Guid? OrganizationId);
+public sealed record OpenDirectBody(Guid? UserId, Guid? OrganizationId)
+{
+    /// <summary>Reads the body as JSON (none: null); binding here keeps any content type routable, so errors are ours.</summary>
+    public static ValueTask<OpenDirectBody?> BindAsync(HttpContext context) => ApiJson.BindAsync<OpenDirectBody>(context);
+}
 
 /// <summary><c>POST /api/conversations/group</c>.</summary>
-public sealed record CreateGroupBody(Guid? OrganizationId, string? Name, Guid[]? ParticipantIds, string? Description);
+public sealed record CreateGroupBody(Guid? OrganizationId, string? Name, Guid[]? ParticipantIds, string? Description)
+{
+    /// <summary>Reads the body as JSON (none: null); binding here keeps any content type routable, so errors are ours.</summary>
+    public static ValueTask<CreateGroupBody?> BindAsync(HttpContext context) => ApiJson.BindAsync<CreateGroupBody>(context);
+}
 
 /// <summary><c>PATCH /api/conversations/{id}</c>.</summary>
-public sealed record UpdateConversationBody(string? Name, string? Description);
+public sealed record UpdateConversationBody(string? Name, string? Description)
+{
+    /// <summary>Reads the body as JSON (none: null); binding here keeps any content type routable, so errors are ours.</summary>
+    public static ValueTask<UpdateConversationBody?> BindAsync(HttpContext context) => ApiJson.BindAsync<UpdateConversationBody>(context);
+}
 
 /// <summary><c>POST /api/conversations/{id}/participants</c>.</summary>
-public sealed record AddParticipantsBody(Guid[]? UserIds);
+public sealed record AddParticipantsBody(Guid[]? UserIds)
+{
+    /// <summary>Reads the body as JSON (none: null); binding here keeps any content type routable, so errors are ours.</summary>
+    public static ValueTask<AddParticipantsBody?> BindAsync(HttpContext context) => ApiJson.BindAsync<AddParticipantsBody>(context);
+}
 
 /// <summary><c>PATCH /api/conversations/{id}/participants/{userId}</c>.</summary>
-public sealed record SetRoleBody(string? Role);
+public sealed record SetRoleBody(string? Role)
+{
+    /// <summary>Reads the body as JSON (none: null); binding here keeps any content type routable, so errors are ours.</summary>
+    public static ValueTask<SetRoleBody?> BindAsync(HttpContext context) => ApiJson.BindAsync<SetRoleBody>(context);
+}
 
 /// <summary><c>PUT /api/conversations/{id}/settings</c>.</summary>
-public sealed record SettingsBody(bool? IsStarred, bool? IsMuted);
+public sealed record SettingsBody(bool? IsStarred, bool? IsMuted)
+{
+    /// <summary>Reads the body as JSON (none: null); binding here keeps any content type routable, so errors are ours.</summary>
+    public static ValueTask<SettingsBody?> BindAsync(HttpContext context) => ApiJson.BindAsync<SettingsBody>(context);
+}
 
 /// <summary><c>POST /api/conversations/{id}/read</c>; no seq means the latest.</summary>
-public sealed record ReadBody(long? Seq);
+public sealed record ReadBody(long? Seq)
+{
+    /// <summary>Reads the body as JSON (none: null); binding here keeps any content type routable, so errors are ours.</summary>
+    public static ValueTask<ReadBody?> BindAsync(HttpContext context) => ApiJson.BindAsync<ReadBody>(context);
+}
 
 /// <summary><c>POST /api/conversations/{id}/messages</c> (also the hub's <c>SendMessage</c> argument).</summary>
 public sealed record SendMessageBody(string? ClientMessageId, string? Content, Guid[]? AttachmentIds, Guid? ReplyToId)
 {
+    /// <summary>Reads the body as JSON (none: null); binding here keeps any content type routable, so errors are ours.</summary>
+    public static ValueTask<SendMessageBody?> BindAsync(HttpContext context) => ApiJson.BindAsync<SendMessageBody>(context);
+
+
     /// <summary>The domain request; the sender is added by the caller from the authenticated user.</summary>
     public SendMessageRequest ToRequest() => new(
         Required.Text(ClientMessageId, "clientMessageId"),
@@ -54,7 +106,11 @@ public sealed record SendMessageBody(string? ClientMessageId, string? Content, G
 }
 
 /// <summary><c>PATCH /api/conversations/{id}/messages/{messageId}</c>.</summary>
-public sealed record EditMessageBody(string? Content);
+public sealed record EditMessageBody(string? Content)
+{
+    /// <summary>Reads the body as JSON (none: null); binding here keeps any content type routable, so errors are ours.</summary>
+    public static ValueTask<EditMessageBody?> BindAsync(HttpContext context) => ApiJson.BindAsync<EditMessageBody>(context);
+}
 
 /// <summary><c>GET /api/me</c>: the profile and the user's organizations.</summary>
 public sealed record MeResponse(
