@@ -168,6 +168,11 @@ internal sealed class ConnectionRegistry
     /// </summary>
     public async Task ShutdownAsync()
     {
+        if (_stopping)
+        {
+            return;
+        }
+
         _stopping = true;
         var connections = _connections.Values.ToList();
         FrontendLog.ShuttingDown(_logger, connections.Count);

@@ -35,12 +35,21 @@ internal sealed class PresenceRenewalService(ConnectionRegistry registry, IOptio
 }
 
 /// <summary>
-/// Graceful stop: registered after the cluster client, so it stops before it — clients are told to
-/// reconnect elsewhere (and resume without gaps) while grains can still be told about it.
+/// Graceful stop: as soon as the host begins stopping (before Kestrel closes connections and before the
+/// cluster client stops), clients are told to reconnect elsewhere and resume without gaps, and this
+/// frontend's presence leases are dropped.
 /// </summary>
-internal sealed class FrontendShutdownService(ConnectionRegistry registry) : IHostedService
+internal sealed class FrontendShutdownService(ConnectionRegistry registry, IHostApplicationLifetime lifetime, IOptions<FrontendOptions> options) : IHostedService
 {
-    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    private CancellationTokenRegistration _stopping;
 
-    public Task StopAsync(CancellationToken cancellationToken) => registry.ShutdownAsync();
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        // ApplicationStopping callbacks run before any hosted service stops; the host waits for them.
+        _stopping = lifetime.ApplicationStopping.Register(() =>
+            registry.ShutdownAsync().Wait(options.Value.ShutdownNoticeTimeout + TimeSpan.FromSeconds(10)));
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => _stopping.DisposeAsync().AsTask();
 }
