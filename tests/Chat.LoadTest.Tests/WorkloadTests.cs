@@ -23,7 +23,7 @@ public sealed class WorkloadTests
 
         Assert.Equal(9, plans.Count);
         Assert.All(plans, p => Assert.Equal(p.Members.Count, p.Members.Distinct().Count()));
-        Assert.Equal(40, plans.Single(p => p.Key == "group:500:0").Members.Count);
+        Assert.Equal(40, plans.Single(p => p.Key.StartsWith("group:500:0:", StringComparison.Ordinal)).Members.Count);
         // Eight groups of five cover the forty users once.
         Assert.Equal(40, plans.Where(p => p.Key.StartsWith("group:5:", StringComparison.Ordinal)).SelectMany(p => p.Members).Distinct().Count());
     }
@@ -36,6 +36,19 @@ public sealed class WorkloadTests
 
         Assert.Equal(first.Select(p => (p.Key, string.Join(',', p.Members))), second.Select(p => (p.Key, string.Join(',', p.Members))));
         Assert.Equal(first.Count, first.Select(p => p.Key).Distinct().Count());
+    }
+
+    [Fact]
+    public void A_group_with_other_members_gets_another_key_so_a_cached_one_is_not_reused()
+    {
+        // The second kind of group starts at an offset that depends on the user count.
+        var small = Topology.Plan(100, 0, [(5, 1), (50, 1)])[1];
+        var large = Topology.Plan(300, 0, [(5, 1), (50, 1)])[1];
+        var again = Topology.Plan(100, 0, [(5, 1), (50, 1)])[1];
+
+        Assert.NotEqual(small.Members, large.Members);
+        Assert.NotEqual(small.Key, large.Key);
+        Assert.Equal(small.Key, again.Key);
     }
 
     [Fact]

@@ -239,12 +239,16 @@ public static class HtmlReportWriter
             }
         }
 
+        var row = 0;
         foreach (var (name, percentile, color) in new[] { ("p50", 50.0, "#12b76a"), ("p99", 99.0, "#f04438"), ("p99.9", 99.9, "#fdb022") })
         {
+            // One label row each: p99 and p99.9 are often a pixel apart.
+            var labelY = Top + 10 + (14 * row++);
             var ms = Math.Max(0.01, histogram.ValueAtPercentile(percentile) / 1000.0);
             var x = Left + (((Math.Log10(ms) * BinsPerDecade) - first) * width);
             svg.Append(CultureInfo.InvariantCulture, $"<line x1=\"{x:0.#}\" y1=\"{Top}\" x2=\"{x:0.#}\" y2=\"{ChartHeight - Bottom}\" stroke=\"{color}\" stroke-dasharray=\"4 3\"/>\n");
-            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{x + 3:0.#}\" y=\"{Top + 10}\" style=\"fill:{color}\">{E($"{name} {FormatMs(ms)} ms")}</text>\n");
+            var nearRightEdge = x > ChartWidth - Right - 120;
+            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{(nearRightEdge ? x - 3 : x + 3):0.#}\" y=\"{labelY}\" text-anchor=\"{(nearRightEdge ? "end" : "start")}\" style=\"fill:{color}\">{E($"{name} {FormatMs(ms)} ms")}</text>\n");
         }
 
         svg.Append("</svg>\n");

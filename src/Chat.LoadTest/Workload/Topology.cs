@@ -49,10 +49,23 @@ public static class Topology
                 // groups of different kinds mix different people.
                 var start = (int)(((long)g * size + (kind * 7919L)) % users);
                 var members = Enumerable.Range(0, size).Select(j => (start + j) % users).ToArray();
-                plans.Add(new ConversationPlan($"group:{requested}:{g}", false, members));
+                // The key names the members: a cached group is reused only by a run that wants the same people in it.
+                plans.Add(new ConversationPlan($"group:{requested}:{g}:{Fingerprint(members)}", false, members));
             }
         }
 
         return plans;
+    }
+
+    /// <summary>A stable 64-bit FNV-1a hash of the member list (string.GetHashCode differs per process).</summary>
+    private static string Fingerprint(int[] members)
+    {
+        var hash = 14695981039346656037UL;
+        foreach (var member in members)
+        {
+            hash = (hash ^ (uint)member) * 1099511628211UL;
+        }
+
+        return hash.ToString("x16", System.Globalization.CultureInfo.InvariantCulture);
     }
 }
