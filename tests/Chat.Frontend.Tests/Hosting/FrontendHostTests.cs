@@ -15,17 +15,19 @@ public sealed class FrontendHostTests(PostgresDatabaseFixture database) : IClass
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
 
     [Fact]
-    public async Task Live_and_ready_answer_200_when_the_database_is_reachable()
+    public async Task Live_answers_200_and_ready_503_while_no_silo_is_active_even_though_the_database_answers()
     {
         await using var factory = CreateFactory(database.ConnectionString);
         using var client = factory.CreateClient();
 
         var live = await client.GetAsync("/health/live").WaitAsync(Timeout);
         var ready = await client.GetAsync("/health/ready").WaitAsync(Timeout);
+        var body = await ready.Content.ReadAsStringAsync().WaitAsync(Timeout);
 
         Assert.Equal(HttpStatusCode.OK, live.StatusCode);
-        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
-        Assert.Contains("\"postgres\"", await ready.Content.ReadAsStringAsync().WaitAsync(Timeout), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        Assert.Contains("\"postgres\":{\"status\":\"Healthy\"", body, StringComparison.Ordinal);
+        Assert.Contains("\"cluster\":{\"status\":\"Unhealthy\"", body, StringComparison.Ordinal);
     }
 
     [Fact]
