@@ -1,10 +1,14 @@
-import { useEffect, useReducer, useRef } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useReducer, useRef } from 'preact/hooks';
 import { subscribe } from './store';
 
 /** Re-renders the component whenever the store changes. */
 export function useStore(): void {
   const [, force] = useReducer((x: number) => x + 1, 0);
-  useEffect(() => subscribe(() => force(0)), []);
+  useLayoutEffect(() => {
+    const unsubscribe = subscribe(() => force(0));
+    force(0); // a change may have happened between the first render and this subscription
+    return unsubscribe;
+  }, []);
 }
 
 /** Re-renders every `ms` milliseconds (relative times, countdowns). */

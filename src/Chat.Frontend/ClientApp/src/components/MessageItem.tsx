@@ -8,6 +8,17 @@ import { Avatar, Icon } from './common';
 
 export const QUICK_EMOJIS = ['👍', '❤️', '😂', '🎉', '😮', '😢', '🙏', '👀', '✅', '🔥'];
 
+/** Reactions stored as shortcodes (e.g. by imported data) are shown as their emoji. */
+const SHORTCODES: Record<string, string> = {
+  thumbsup: '👍', '+1': '👍', thumbsdown: '👎', '-1': '👎', heart: '❤️', smile: '😄', laughing: '😆', joy: '😂',
+  tada: '🎉', fire: '🔥', eyes: '👀', white_check_mark: '✅', check: '✅', rocket: '🚀', pray: '🙏', clap: '👏',
+  wave: '👋', '100': '💯', ok_hand: '👌', thinking: '🤔', open_mouth: '😮', cry: '😢',
+};
+
+export function emojiOf(text: string): string {
+  return SHORTCODES[text.replace(/^:|:$/g, '').toLowerCase()] ?? text;
+}
+
 const URL_PATTERN = /\bhttps?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]]/g;
 
 /** Message text as text nodes, with http(s) links as anchors — never as HTML. */
@@ -147,12 +158,12 @@ function Reactions({ message, conversationId }: { message: Message; conversation
             key={r.emoji}
             type="button"
             class={`reaction${mine ? ' mine' : ''}`}
-            title={`${who} reacted with ${r.emoji}`}
-            aria-label={`${r.emoji} ${r.count}: ${who}. ${mine ? 'Remove your reaction' : 'Add your reaction'}`}
+            title={`${who} reacted with ${emojiOf(r.emoji)}`}
+            aria-label={`${emojiOf(r.emoji)} ${r.count}: ${who}. ${mine ? 'Remove your reaction' : 'Add your reaction'}`}
             aria-pressed={mine}
             onClick={() => void toggleReaction(conversationId, message, r.emoji)}
           >
-            <span class="reaction-emoji">{r.emoji}</span>
+            <span class="reaction-emoji">{emojiOf(r.emoji)}</span>
             <span class="reaction-count">{r.count}</span>
           </button>
         );
@@ -287,8 +298,9 @@ export function MessageItem(props: MessageItemProps) {
               onClose={() => setPicking(false)}
               onPick={(emoji) => {
                 setPicking(false);
-                const existing = m.reactions.find((r) => r.emoji === emoji);
-                if (!existing?.userIds.includes(meId())) void toggleReaction(conversationId, m, emoji);
+                // Join an existing group of the same emoji (also one stored as a shortcode).
+                const existing = m.reactions.find((r) => emojiOf(r.emoji) === emoji);
+                if (!existing?.userIds.includes(meId())) void toggleReaction(conversationId, m, existing?.emoji ?? emoji);
               }}
             />
           )}
