@@ -6,9 +6,10 @@
 //   after `dotnet build -c Release src/Chat.Silo src/Chat.Frontend` and the UI build.
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
+import fs from 'node:fs';
 import zlib from 'node:zlib';
 import { ChatSystem } from './lib/system.mjs';
-import { apiCall, apiLogin, launchBrowser, UserWindow } from './lib/ui.mjs';
+import { apiCall, apiLogin, launchBrowser, SCREENSHOTS, UserWindow } from './lib/ui.mjs';
 import { eventually } from './lib/wait.mjs';
 
 const DM_ALICE_BOB = 'c1000001-0001-0001-0001-000000000001';
@@ -25,9 +26,10 @@ async function open(frontend = 0, options) {
   return w;
 }
 
+/** The unread badge of an inbox entry (0 when there is none), read without waiting. */
 async function badge(w, name) {
-  const b = w.inboxItem(name).locator('[data-testid="unread-badge"]');
-  return (await b.count()) === 0 ? 0 : Number(await b.textContent());
+  const texts = await w.inboxItem(name).locator('[data-testid="unread-badge"]').allTextContents();
+  return texts.length === 0 ? 0 : Number(texts[0]);
 }
 
 async function sendViaApi(frontend, token, conversationId, content) {
@@ -81,8 +83,27 @@ function makePng(width = 96, height = 64) {
   ]);
 }
 
+/** A test that, when it fails, saves a screenshot of every open window and adds what the pages logged. */
+function scenario(name, fn) {
+  test(name, async () => {
+    try {
+      await fn();
+    } catch (error) {
+      const slug = name.split(':')[0].replace(/[^a-z0-9]+/gi, '-').toLowerCase();
+      const logs = [];
+      for (const [i, w] of windows.entries()) {
+        await w.page.screenshot({ path: `${SCREENSHOTS}/failed-${slug}-${i + 1}.png` }).catch(() => {});
+        logs.push(...w.console.map((line) => `window ${i + 1} console: ${line}`), ...w.errors.map((line) => `window ${i + 1}: ${line}`));
+      }
+      if (logs.length > 0) error.message += `\n${logs.join('\n')}`;
+      throw error;
+    }
+  });
+}
+
 describe('web UI in Chromium', { timeout: 30 * 60_000 }, () => {
   before(async () => {
+    fs.rmSync(SCREENSHOTS, { recursive: true, force: true });
     system = await ChatSystem.start({ frontends: 2 });
     browser = await launchBrowser();
   });
@@ -98,7 +119,7 @@ describe('web UI in Chromium', { timeout: 30 * 60_000 }, () => {
     assert.deepEqual(failures, [], 'the pages raised no script errors or unexpected dialogs');
   });
 
-  test('sign-in shows the inbox: starred DM first, muted group with a muted unread badge, previews, times, presence', async () => {
+  scenario('sign-in shows the inbox: starred DM first, muted group with a muted unread badge, previews, times, presence', async () => {
     const alice = await open(0);
     await alice.login('alice');
     const page = alice.page;
@@ -120,7 +141,7 @@ describe('web UI in Chromium', { timeout: 30 * 60_000 }, () => {
     await alice.screenshot('inbox');
   });
 
-  test('two users exchange messages across two frontends: unread badges, typing, receipts', async () => {
+  scenario('two users exchange messages across two frontends: unread badges, typing, receipts', async () => {
     const alice = await open(0);
     const bob = await open(1);
     await alice.login('alice');
@@ -151,7 +172,7 @@ describe('web UI in Chromium', { timeout: 30 * 60_000 }, () => {
     }
   });
 
-  test('group conversation: reactions with who reacted, replies, edits with Up, deletes', async () => {
+  scenario('group conversation: reactions with who reacted, replies, edits with Up, deletes', async () => {
     const alice = await open(0);
     const bob = await open(1);
     await alice.login('alice');
@@ -220,7 +241,7 @@ describe('web UI in Chromium', { timeout: 30 * 60_000 }, () => {
     await alice.screenshot('group-conversation');
   });
 
-  test('message content is text: script and onerror markup render as text and never run', async () => {
+  scenario('message content is text: script and onerror markup render as text and never run', async () => {
     const alice = await open(0);
     const bob = await open(1);
     await alice.login('alice');
@@ -245,7 +266,7 @@ describe('web UI in Chromium', { timeout: 30 * 60_000 }, () => {
     await bob.screenshot('script-injection-as-text');
   });
 
-  test('keyboard: Shift+Enter makes a new line, Escape cancels a reply and an edit', async () => {
+  scenario('keyboard: Shift+Enter makes a new line, Escape cancels a reply and an edit', async () => {
     const alice = await open(0);
     await alice.login('alice');
     await alice.open('Bob Smith');
@@ -275,7 +296,7 @@ describe('web UI in Chromium', { timeout: 30 * 60_000 }, () => {
     assert.equal(await box.inputValue(), '');
   });
 
-  test('new group dialog: validation, creation, live arrival for members; group settings: rename, roles, remove, leave', async () => {
+  scenario('new group dialog: validation, creation, live arrival for members; group settings: rename, roles, remove, leave', async () => {
     const alice = await open(0);
     const bob = await open(1);
     await alice.login('alice');
@@ -323,7 +344,7 @@ describe('web UI in Chromium', { timeout: 30 * 60_000 }, () => {
     await alice.page.locator('.system-message', { hasText: 'Bob' }).last().waitFor();
   });
 
-  test('reconnect: a frontend restarts (graceful, then killed) and the user sees every missed message, in order, without a reload', async () => {
+  scenario('reconnect: a frontend restarts (graceful, then killed) and the user sees every missed message, in order, without a reload', async () => {
     const alice = await open(0);
     const bob = await open(1);
     await alice.login('alice');
@@ -357,7 +378,7 @@ describe('web UI in Chromium', { timeout: 30 * 60_000 }, () => {
     await bob.screenshot('after-reconnect');
   });
 
-  test('backend restart: the silo is killed and replaced; the page recovers and shows the missed message', async () => {
+  scenario('backend restart: the silo is killed and replaced; the page recovers and shows the missed message', async () => {
     const alice = await open(0);
     const bob = await open(1);
     await alice.login('alice');
@@ -388,7 +409,7 @@ describe('web UI in Chromium', { timeout: 30 * 60_000 }, () => {
     await alice.message('Still here').waitFor({ timeout: 60_000 });
   });
 
-  test('rate limit: the error is shown in words with a countdown from retryAfter', async () => {
+  scenario('rate limit: the error is shown in words with a countdown from retryAfter', async () => {
     const url = system.frontendUrl(0);
     const token = await apiLogin(url, 'edward');
     const edward = await open(0);
@@ -416,7 +437,7 @@ describe('web UI in Chromium', { timeout: 30 * 60_000 }, () => {
     await edward.screenshot('rate-limit');
   });
 
-  test('attachments: upload with progress, image preview and download link on the other side', async () => {
+  scenario('attachments: upload with progress, image preview and download link on the other side', async () => {
     const alice = await open(0);
     const bob = await open(1);
     await alice.login('alice');
@@ -441,7 +462,7 @@ describe('web UI in Chromium', { timeout: 30 * 60_000 }, () => {
     await bob.screenshot('attachments');
   });
 
-  test('history: infinite scroll back through older pages, day separators, system and seed messages', async () => {
+  scenario('history: infinite scroll back through older pages, day separators, system and seed messages', async () => {
     const url = system.frontendUrl(0);
     const charlieToken = await apiLogin(url, 'charlie');
     const dianaToken = await apiLogin(url, 'diana');
@@ -476,7 +497,7 @@ describe('web UI in Chromium', { timeout: 30 * 60_000 }, () => {
     await charlie.screenshot('history-top');
   });
 
-  test('phone width: the inbox and the conversation take turns, with a back button', async () => {
+  scenario('phone width: the inbox and the conversation take turns, with a back button', async () => {
     const diana = await open(0, { viewport: { width: 390, height: 844 } });
     await diana.login('diana');
     await diana.screenshot('phone-inbox');
@@ -489,7 +510,7 @@ describe('web UI in Chromium', { timeout: 30 * 60_000 }, () => {
     await diana.page.locator('.sidebar').waitFor();
   });
 
-  test('register a new account and get to an empty inbox', async () => {
+  scenario('register a new account and get to an empty inbox', async () => {
     const w = await open(1);
     await w.page.goto(system.frontendUrl(1));
     await w.page.getByRole('button', { name: 'Create an account' }).click();

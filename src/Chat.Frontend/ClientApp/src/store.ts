@@ -472,7 +472,8 @@ async function markActiveRead(): Promise<void> {
       notify();
     }
   } catch {
-    // retried on the next message or focus
+    // The connection dropped under the call: try again shortly (also after a reconnect).
+    window.setTimeout(scheduleMarkRead, 3000);
   } finally {
     markReadInFlight.delete(id);
   }
@@ -995,6 +996,7 @@ class Realtime {
       state.lostSince = null;
       state.reconnectAttempts = 0;
       notify();
+      scheduleMarkRead();
       if (this.away) void connection.invoke('SetPresence', 'away').catch(() => {});
     } catch (error) {
       this.connecting = false;
@@ -1082,7 +1084,15 @@ class Realtime {
     this.positioned = true;
     this.resuming = true;
     try {
-      await reloadAll();
+      // The cluster may still be recovering (that is often why events were lost): retry until it answers.
+      for (let attempt = 0; this.running; attempt++) {
+        try {
+          await reloadAll();
+          break;
+        } catch {
+          await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 500 * 2 ** attempt)));
+        }
+      }
     } finally {
       this.resuming = false;
     }

@@ -179,6 +179,7 @@ export function NewGroupDialog() {
   const { members } = useDirectory(orgId || undefined, query);
 
   function toggle(id: string) {
+    setError(null);
     const next = new Set(selected);
     if (next.has(id)) next.delete(id);
     else next.add(id);
