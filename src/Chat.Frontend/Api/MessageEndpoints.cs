@@ -1,3 +1,4 @@
+using Chat.Frontend.Hosting;
 using Chat.Frontend.Auth;
 using Chat.Grains;
 using Chat.Runtime;
@@ -52,6 +53,11 @@ internal static class MessageEndpoints
         try
         {
             var result = await Conversation(cluster, conversationId).SendMessage(userId, request);
+            if (result.Created)
+            {
+                context.RequestServices.GetRequiredService<FrontendMetrics>().MessageAccepted("rest");
+            }
+
             RateLimitHeaders.Apply(context.Response, result.RateLimit ?? await user.GetRateLimit());
             return result;
         }

@@ -1,3 +1,4 @@
+using Chat.Runtime.Diagnostics;
 using Chat.Frontend.Api;
 using Chat.Frontend.Auth;
 using Chat.Frontend.Realtime;
@@ -45,6 +46,8 @@ public static partial class FrontendHostingExtensions
             .AddJsonProtocol(options => ChatJson.Apply(options.PayloadSerializerOptions));
         services.AddSingleton<HubErrorFilter>();
         services.AddSingleton<ConnectionRegistry>();
+        services.AddSingleton(sp => new FrontendMetrics(sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), sp.GetRequiredService<ConnectionRegistry>));
+        services.AddPrometheusMetrics();
         // After the cluster client: hosted services stop in reverse order, so these stop before it.
         services.AddHostedService<PresenceRenewalService>();
         services.AddHostedService<FrontendShutdownService>();
@@ -65,6 +68,9 @@ public static partial class FrontendHostingExtensions
         app.UseMiddleware<ApiErrorMiddleware>();
         app.UseAuthentication();
         app.UseAuthorization();
+
+        // Create the instruments now, so /metrics shows them before the first connection.
+        app.Services.GetRequiredService<FrontendMetrics>();
         return app;
     }
 

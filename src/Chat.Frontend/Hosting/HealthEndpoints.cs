@@ -1,3 +1,4 @@
+using Chat.Runtime.Diagnostics;
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -18,6 +19,7 @@ internal static class HealthEndpoints
 
     public static WebApplication MapChatHealth(this WebApplication app)
     {
+        app.MapPrometheusMetrics();
         app.MapChatHealthEndpoints();
         return app;
     }

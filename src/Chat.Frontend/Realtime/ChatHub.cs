@@ -1,3 +1,4 @@
+using Chat.Frontend.Hosting;
 using System.Text.Json;
 using Chat.Frontend.Api;
 using Chat.Frontend.Auth;
@@ -14,7 +15,7 @@ namespace Chat.Frontend.Realtime;
 /// with the SPEC section 7 error (through <see cref="HubErrorFilter"/>) rather than a binding error.
 /// </summary>
 [Authorize]
-internal sealed class ChatHub(IClusterClient cluster, ConnectionRegistry registry) : Hub
+internal sealed class ChatHub(IClusterClient cluster, ConnectionRegistry registry, FrontendMetrics metrics) : Hub
 {
     private Guid Me => Context.User!.UserId();
 
@@ -42,6 +43,11 @@ internal sealed class ChatHub(IClusterClient cluster, ConnectionRegistry registr
         }
 
         var result = await Conversation(conversationId).SendMessage(Me, body.ToRequest());
+        if (result.Created)
+        {
+            metrics.MessageAccepted("hub");
+        }
+
         return result.Message;
     }
 

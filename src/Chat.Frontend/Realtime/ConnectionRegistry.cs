@@ -25,8 +25,12 @@ internal sealed class ConnectionRegistry
     private readonly JsonSerializerOptions _json = ChatJson.Create();
     private volatile bool _stopping;
 
-    public ConnectionRegistry(IClusterClient cluster, IStreamProvider streams, IHubContext<ChatHub> hub, IOptions<FrontendOptions> options, ILogger<ConnectionRegistry> logger)
+    private readonly Lazy<FrontendMetrics> _lazyMetrics;
+
+    public ConnectionRegistry(IClusterClient cluster, IStreamProvider streams, IHubContext<ChatHub> hub, IOptions<FrontendOptions> options, ILogger<ConnectionRegistry> logger, IServiceProvider services)
     {
+        // Lazy: the metrics observe this registry, so they cannot be built before it.
+        _lazyMetrics = new Lazy<FrontendMetrics>(services.GetRequiredService<FrontendMetrics>);
         _cluster = cluster;
         _streams = streams;
         _hub = hub;
@@ -40,6 +44,8 @@ internal sealed class ConnectionRegistry
     public string FrontendId { get; }
 
     public int ConnectionCount => _connections.Count;
+
+    private FrontendMetrics Metrics => _lazyMetrics.Value;
 
     public int UserCount => _users.Count;
 
@@ -206,8 +212,11 @@ internal sealed class ConnectionRegistry
         }
     }
 
-    private Task SendAsync(ConnectionFeed connection, OutgoingEvent evt) =>
-        _hub.Clients.Client(connection.ConnectionId).SendAsync(evt.Name, evt.Payload);
+    private Task SendAsync(ConnectionFeed connection, OutgoingEvent evt)
+    {
+        Metrics.EventDelivered();
+        return _hub.Clients.Client(connection.ConnectionId).SendAsync(evt.Name, evt.Payload);
+    }
 
     private void SendFailed(ConnectionFeed connection, Exception exception) =>
         FrontendLog.PushFailed(_logger, connection.UserId, connection.ConnectionId, exception.Message);

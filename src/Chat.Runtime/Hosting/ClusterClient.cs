@@ -77,7 +77,8 @@ internal sealed class ClusterClient : GrainCallInvokerBase, IHostedService, IAsy
 
     protected override void Dispatch(GrainRequest request) => _router.Route(request);
 
-    public Task StartAsync(CancellationToken cancellationToken) => _keeper.StartAsync(cancellationToken);
+    /// <summary>Starts reading membership; the cluster (or its database) need not be up yet.</summary>
+    public Task StartAsync(CancellationToken cancellationToken) => _keeper.StartAsync(cancellationToken, requireFirstRead: false);
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {

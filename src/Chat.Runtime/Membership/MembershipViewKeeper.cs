@@ -41,10 +41,22 @@ public sealed partial class MembershipViewKeeper : IAsyncDisposable
     /// <summary>Raised when reading the table fails.</summary>
     public event Action<Exception>? ReadFailed;
 
-    /// <summary>Reads once, then keeps reading in the background.</summary>
-    public async Task StartAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads once, then keeps reading in the background. With <paramref name="requireFirstRead"/>
+    /// false (cluster clients), an unreachable database or a missing table is not fatal: the view
+    /// stays empty until a later read succeeds.
+    /// </summary>
+    public async Task StartAsync(CancellationToken cancellationToken, bool requireFirstRead = true)
     {
-        await RefreshAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await RefreshAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!requireFirstRead && ex is not OperationCanceledException)
+        {
+            ReadFailed?.Invoke(ex);
+        }
+
         _loops = Task.WhenAll(Task.Run(ReadLoopAsync), Task.Run(ListenLoopAsync));
     }
 

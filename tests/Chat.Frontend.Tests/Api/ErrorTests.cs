@@ -51,11 +51,17 @@ public sealed class ErrorTests(ChatSystemFixture fixture) : IClassFixture<ChatSy
         using var api = One.Client(ann);
         var huge = "{\"name\":\"" + new string('x', 2 * 1024 * 1024) + "\"}";
 
-        (await api.PostAsync("/api/organizations", huge)).ExpectError(HttpStatusCode.RequestEntityTooLarge, "PAYLOAD_TOO_LARGE");
+        // Expect: 100-continue lets the server refuse before the client writes the body; without it
+        // the client may still be writing when the server answers and closes, and see a reset.
+        using var sized = new StringContent(huge, System.Text.Encoding.UTF8, "application/json");
+        using var sizedRequest = new HttpRequestMessage(HttpMethod.Post, "api/organizations") { Content = sized };
+        sizedRequest.Headers.ExpectContinue = true;
+        (await api.SendAsync(sizedRequest)).ExpectError(HttpStatusCode.RequestEntityTooLarge, "PAYLOAD_TOO_LARGE");
         using var chunked = new StreamContent(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(huge)));
         chunked.Headers.ContentType = new("application/json");
         using var request = new HttpRequestMessage(HttpMethod.Post, "api/organizations") { Content = chunked };
         request.Headers.TransferEncodingChunked = true;
+        request.Headers.ExpectContinue = true;
         var response = await api.SendAsync(request);
         Assert.True(response.Status == HttpStatusCode.RequestEntityTooLarge, response.Text + string.Join("\n", One.Logs.Entries));
         response.ExpectError(HttpStatusCode.RequestEntityTooLarge, "PAYLOAD_TOO_LARGE");

@@ -31,6 +31,21 @@ public sealed class FrontendHostTests(PostgresDatabaseFixture database) : IClass
     }
 
     [Fact]
+    public async Task Metrics_answer_in_the_prometheus_text_format_with_the_frontend_instruments()
+    {
+        await using var factory = CreateFactory(database.ConnectionString);
+        using var client = factory.CreateClient();
+
+        var response = await client.GetAsync("/metrics").WaitAsync(Timeout);
+        var text = await response.Content.ReadAsStringAsync().WaitAsync(Timeout);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("# TYPE chat_frontend_connections gauge", text, StringComparison.Ordinal);
+        Assert.Contains("chat_frontend_connections 0", text, StringComparison.Ordinal);
+        Assert.Contains("# TYPE chat_runtime_membership_version gauge", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Ready_answers_503_while_live_answers_200_when_the_database_is_unreachable()
     {
         await using var factory = CreateFactory(UnreachableConnectionString());

@@ -241,7 +241,7 @@ export function MessageItem(props: MessageItemProps) {
             ) : (
               <>
                 {replyAuthor && <span class="reply-author">{replyAuthor}</span>}
-                <span class="reply-text">{reply.preview || 'Attachment'}</span>
+                <span class="reply-text">{(props.target && !props.target.deletedAt ? props.target.content : reply.preview) || 'Attachment'}</span>
               </>
             )}
           </button>
