@@ -76,6 +76,6 @@ public sealed class TestHubServer : IAsyncDisposable
         }
 
         await _app.StopAsync().WaitAsync(TimeSpan.FromSeconds(30));
-        await _app.DisposeAsync();
+        await _app.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
     }
 }
