@@ -331,7 +331,12 @@ describe('web UI in Chromium', { timeout: 30 * 60_000 }, () => {
     await settings.getByRole('combobox', { name: 'Role of Charlie Brown' }).selectOption('admin');
     await eventually(async () => (await settings.getByRole('combobox', { name: 'Role of Charlie Brown' }).inputValue()) === 'admin', { what: 'Charlie to be admin' });
     await alice.screenshot('group-settings');
+    const charlie = await open(0);
+    await charlie.login('charlie');
+    await charlie.open('Launch Crew Alpha');
     await settings.getByRole('button', { name: 'Remove Charlie Brown' }).click();
+    await charlie.page.getByRole('status').filter({ hasText: 'You were removed from “Launch Crew Alpha”' }).waitFor();
+    await eventually(async () => (await charlie.inboxItem('Launch Crew Alpha').count()) === 0, { what: 'the group to leave Charlie’s inbox' });
     await eventually(async () => (await settings.locator('.member', { hasText: 'Charlie Brown' }).count()) === 0, { what: 'Charlie to be removed' });
     await settings.getByRole('button', { name: 'Done' }).click();
     await bob.page.locator('.system-message', { hasText: 'Charlie' }).last().waitFor();
@@ -342,6 +347,25 @@ describe('web UI in Chromium', { timeout: 30 * 60_000 }, () => {
     await bobSettings.getByRole('button', { name: 'Leave', exact: true }).click();
     await eventually(async () => (await bob.inboxItem('Launch Crew Alpha').count()) === 0, { what: 'the group to leave Bob’s inbox' });
     await alice.page.locator('.system-message', { hasText: 'Bob' }).last().waitFor();
+  });
+
+  scenario('new direct message dialog: pick a member of the organization, the DM opens and reaches them', async () => {
+    const diana = await open(0);
+    const edward = await open(1);
+    await diana.login('diana');
+    await edward.login('edward');
+    await diana.page.getByRole('button', { name: 'New direct message' }).click();
+    const dialog = diana.page.getByRole('dialog', { name: 'New direct message' });
+    await dialog.getByRole('searchbox', { name: 'Find a person' }).fill('edw');
+    await dialog.getByRole('button', { name: 'Message Edward Norton' }).click();
+    await diana.page.locator('.conversation-title h1', { hasText: 'Edward Norton' }).waitFor();
+    await diana.send('Hi Edward, do you have a minute?');
+    await edward.inboxItem('Diana Prince').locator('.inbox-preview', { hasText: 'do you have a minute?' }).waitFor();
+    // Opening it again finds the same conversation.
+    await diana.page.getByRole('button', { name: 'New direct message' }).click();
+    await dialog.getByRole('button', { name: 'Message Edward Norton' }).click();
+    await diana.message('do you have a minute?').waitFor();
+    assert.equal(await diana.inboxItem('Edward Norton').count(), 1);
   });
 
   scenario('reconnect: a frontend restarts (graceful, then killed) and the user sees every missed message, in order, without a reload', async () => {

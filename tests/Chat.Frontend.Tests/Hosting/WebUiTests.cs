@@ -104,6 +104,8 @@ public sealed class WebUiTests(PostgresDatabaseFixture database) : IClassFixture
 
         return new WebApplicationFactory<Program>().WithWebHostBuilder(builder =>
         {
+            // Production, as ./chat up runs it: in Development the project's static web assets (the real UI build) join the web root.
+            builder.UseEnvironment("Production");
             builder.UseSetting(WebHostDefaults.WebRootKey, _webRoot);
             builder.ConfigureAppConfiguration((_, configuration) =>
                 configuration.AddInMemoryCollection(new Dictionary<string, string?>
