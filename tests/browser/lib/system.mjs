@@ -70,8 +70,10 @@ class HostProcess {
     });
     fs.closeSync(log);
     const child = this.child;
+    children.add(child);
     child.on('exit', (code, signal) => {
       child.exited = { code, signal };
+      children.delete(child);
     });
   }
 
@@ -109,6 +111,15 @@ class HostProcess {
       return '';
     }
   }
+}
+
+// Silos and frontends never outlive the test process, however it ends.
+const children = new Set();
+process.on('exit', () => {
+  for (const child of children) if (!child.exited) child.kill('SIGKILL');
+});
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.once(signal, () => process.exit(130));
 }
 
 export class ChatSystem {
