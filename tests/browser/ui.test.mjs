@@ -375,6 +375,7 @@ describe('web UI in Chromium', { timeout: 30 * 60_000 }, () => {
     await bob.login('bob');
     await alice.open('Bob Smith');
     await bob.open('Alice Johnson');
+    await eventually(async () => (await badge(bob, 'Alice Johnson')) === 0, { what: 'Bob to have read the DM' });
     await bob.page.evaluate(() => (window.__sameDocument = true));
 
     for (const [round, signal] of [

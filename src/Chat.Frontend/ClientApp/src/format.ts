@@ -41,7 +41,7 @@ export function agoPhrase(iso: string, now = Date.now()): string {
 
 /** "14:05". */
 export function clockTime(iso: string): string {
-  return new Date(iso).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+  return new Date(iso).toLocaleTimeString(undefined, { hour: 'numeric', minute: '2-digit' });
 }
 
 export function fullTime(iso: string): string {

@@ -442,7 +442,7 @@ export function scheduleMarkRead(): void {
   markReadTimer = window.setTimeout(() => {
     markReadTimer = undefined;
     void markActiveRead();
-  }, 250);
+  }, 100);
 }
 
 function conversationVisible(): boolean {
