@@ -2,7 +2,7 @@
 //
 // Table of contents — each step lives in Hosting/, Auth/, Api/ (the HTTP contract) and Realtime/ (the hub):
 //   configuration   appsettings.json + environment variables (Chat__Database__ConnectionString, Chat__Frontend__Name, ...)
-//   services        options validated at start (FrontendOptions, DatabaseOptions, the cluster client's), the cluster
+//   services        options validated at start (FrontendOptions, the runtime's Chat:Database and the cluster client's), the cluster
 //                   client, bearer tokens checked by session grains, SignalR, per-user stream feeds, presence leases
 //   middleware      API errors in the SPEC section 7 shape (and request size limits), authentication, authorization
 //   health          /health/live (process up), /health/ready (an active silo and PostgreSQL)

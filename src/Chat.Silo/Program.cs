@@ -2,7 +2,7 @@
 //
 // Table of contents — each step lives in Hosting/:
 //   configuration   appsettings.json + environment variables (Chat__Database__ConnectionString, Chat__Silo__Name, ...)
-//   options         DatabaseOptions, the runtime's (Chat:Silo, Chat:Cluster, …) and the chat domain's options — validated at startup
+//   options         the runtime's (Chat:Database, Chat:Silo, Chat:Cluster, …) and the chat domain's options — validated at startup
 //   silo            the runtime (AddChatSilo) with the chat grains, their migrations and the demo loader (Chat:Demo:Load)
 //   health          /health/live (process up), /health/ready (PostgreSQL answers)
 //   --load-demo     load the demo data into the database and exit (DemoCommand)

@@ -9,7 +9,6 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace Chat.Frontend.Hosting;
 
@@ -24,8 +23,6 @@ public static partial class FrontendHostingExtensions
     {
         var services = builder.Services;
 
-        services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.SectionName).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<DatabaseOptions>, DatabaseOptionsValidator>();
         services.AddOptions<FrontendOptions>().BindConfiguration(FrontendOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<FrontendOptions>, FrontendOptionsValidator>();
 
@@ -52,14 +49,16 @@ public static partial class FrontendHostingExtensions
         services.AddHostedService<PresenceRenewalService>();
         services.AddHostedService<FrontendShutdownService>();
 
-        services.AddSingleton(provider =>
-        {
-            var options = provider.GetRequiredService<IOptions<DatabaseOptions>>().Value;
-            return new NpgsqlDataSourceBuilder(options.ConnectionString) { Name = "chat-frontend" }.Build();
-        });
-
         services.AddChatHealthChecks();
         return builder;
+    }
+
+    /// <summary>Health (<c>/health/live</c>, <c>/health/ready</c>) and Prometheus metrics (<c>/metrics</c>).</summary>
+    public static WebApplication MapChatHealth(this WebApplication app)
+    {
+        app.MapPrometheusMetrics();
+        app.MapChatHealthEndpoints();
+        return app;
     }
 
     /// <summary>The middleware: API errors outermost, then authentication and authorization.</summary>
@@ -87,7 +86,7 @@ public static partial class FrontendHostingExtensions
         app.Lifetime.ApplicationStarted.Register(() =>
         {
             var frontend = app.Services.GetRequiredService<IOptions<FrontendOptions>>().Value;
-            var database = app.Services.GetRequiredService<IOptions<DatabaseOptions>>().Value;
+            var database = app.Services.GetRequiredService<IOptions<RuntimeDatabaseOptions>>().Value;
             LogStarted(app.Logger, frontend.Name, database.DescribeTarget(), ListeningAddresses(app));
         });
         app.Lifetime.ApplicationStopping.Register(() =>

@@ -132,7 +132,8 @@ public static class ClusterClientHostingExtensions
     public static IServiceCollection AddChatClusterClient(this IServiceCollection services)
     {
         services.AddOptions<SiloOptions>().BindConfiguration(SiloOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<RuntimeDatabaseOptions>().BindConfiguration(RuntimeDatabaseOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<RuntimeDatabaseOptions>().BindConfiguration(RuntimeDatabaseOptions.SectionName).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RuntimeDatabaseOptions>, RuntimeDatabaseOptionsValidator>());
         services.AddOptions<MessagingOptions>().BindConfiguration(MessagingOptions.SectionName)
             .Validate(o => o.ResponseTimeout > TimeSpan.Zero, "Chat:Messaging:ResponseTimeout must be positive.")
             .Validate(o => o.TimeoutCheckInterval > TimeSpan.Zero, "Chat:Messaging:TimeoutCheckInterval must be positive.")

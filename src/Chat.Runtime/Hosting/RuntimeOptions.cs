@@ -58,13 +58,56 @@ public sealed class MessagingOptions
     public TimeSpan TimeoutCheckInterval { get; set; } = TimeSpan.FromSeconds(1);
 }
 
-/// <summary>PostgreSQL used by the runtime (grain storage, later membership). Section <c>Chat:Database</c>.</summary>
+/// <summary>PostgreSQL used by the runtime and the hosts (grain storage, membership, chat tables). Section <c>Chat:Database</c>.</summary>
 public sealed class RuntimeDatabaseOptions
 {
     /// <summary>Configuration section.</summary>
     public const string SectionName = "Chat:Database";
 
-    /// <summary>Npgsql connection string.</summary>
-    [Required(ErrorMessage = "Chat:Database:ConnectionString is required.")]
+    /// <summary>Npgsql connection string. Required.</summary>
     public string ConnectionString { get; set; } = "";
+
+    /// <summary>Seconds the readiness probe waits for <c>SELECT 1</c>. Default 5.</summary>
+    public int HealthCheckTimeoutSeconds { get; set; } = 5;
+
+    /// <summary>The connection string's target without credentials, safe to log.</summary>
+    public string DescribeTarget()
+    {
+        try
+        {
+            var builder = new Npgsql.NpgsqlConnectionStringBuilder(ConnectionString);
+            return $"{builder.Host}:{builder.Port}/{builder.Database}";
+        }
+        catch (ArgumentException)
+        {
+            return "(invalid connection string)";
+        }
+    }
+}
+
+/// <summary>Validates <see cref="RuntimeDatabaseOptions"/>; messages name the configuration key.</summary>
+internal sealed class RuntimeDatabaseOptionsValidator : Microsoft.Extensions.Options.IValidateOptions<RuntimeDatabaseOptions>
+{
+    public Microsoft.Extensions.Options.ValidateOptionsResult Validate(string? name, RuntimeDatabaseOptions options)
+    {
+        if (string.IsNullOrWhiteSpace(options.ConnectionString))
+        {
+            return Microsoft.Extensions.Options.ValidateOptionsResult.Fail(
+                "Chat:Database:ConnectionString is required (set it in appsettings.json or the environment variable Chat__Database__ConnectionString).");
+        }
+
+        try
+        {
+            _ = new Npgsql.NpgsqlConnectionStringBuilder(options.ConnectionString);
+        }
+        catch (ArgumentException exception)
+        {
+            return Microsoft.Extensions.Options.ValidateOptionsResult.Fail(
+                $"Chat:Database:ConnectionString is not a valid PostgreSQL connection string: {exception.Message}");
+        }
+
+        return options.HealthCheckTimeoutSeconds is < 1 or > 300
+            ? Microsoft.Extensions.Options.ValidateOptionsResult.Fail("Chat:Database:HealthCheckTimeoutSeconds must be between 1 and 300.")
+            : Microsoft.Extensions.Options.ValidateOptionsResult.Success;
+    }
 }

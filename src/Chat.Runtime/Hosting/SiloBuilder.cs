@@ -71,7 +71,8 @@ public sealed class SiloBuilder
             return this;
         }
 
-        Services.AddOptions<RuntimeDatabaseOptions>().BindConfiguration(RuntimeDatabaseOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        Services.AddOptions<RuntimeDatabaseOptions>().BindConfiguration(RuntimeDatabaseOptions.SectionName).ValidateOnStart();
+        Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RuntimeDatabaseOptions>, RuntimeDatabaseOptionsValidator>());
         Services.AddSingleton<RuntimeDataSource>();
         Services.AddSingleton<ISiloStartupTask>(sp => new MigrationStartupTask(
             sp.GetRequiredService<RuntimeDataSource>().DataSource, "runtime", SqlMigrator.FromEmbeddedResources(typeof(SiloBuilder).Assembly), sp.GetRequiredService<RuntimeLog>()));

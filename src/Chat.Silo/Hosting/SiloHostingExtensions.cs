@@ -16,8 +16,6 @@ public static partial class SiloHostingExtensions
     {
         var services = builder.Services;
 
-        services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.SectionName).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<DatabaseOptions>, DatabaseOptionsValidator>();
 
         // The runtime and the chat grains share one PostgreSQL pool (the runtime's, on Chat:Database).
         services.AddChatSilo(silo =>
@@ -56,7 +54,7 @@ public static partial class SiloHostingExtensions
         app.Lifetime.ApplicationStarted.Register(() =>
         {
             var silo = app.Services.GetRequiredService<IOptions<SiloOptions>>().Value;
-            var database = app.Services.GetRequiredService<IOptions<DatabaseOptions>>().Value;
+            var database = app.Services.GetRequiredService<IOptions<RuntimeDatabaseOptions>>().Value;
             LogStarted(app.Logger, silo.Name, database.DescribeTarget(), ListeningAddresses(app));
         });
         app.Lifetime.ApplicationStopping.Register(() =>
