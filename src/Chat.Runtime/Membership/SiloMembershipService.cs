@@ -26,6 +26,7 @@ public sealed partial class SiloMembershipService : IAsyncDisposable
     private long _healthySince;
     private int _fenced;
     private volatile bool _paused;
+    private volatile bool _leaving;
 
     /// <summary>Creates the service for the silo at <paramref name="self"/>.</summary>
     public SiloMembershipService(SiloAddress self, string siloName, MembershipTable table, MembershipViewKeeper keeper, ClusterOptions options, ILogger logger)
@@ -73,6 +74,8 @@ public sealed partial class SiloMembershipService : IAsyncDisposable
     /// <summary>Marks this silo Dead and stops heartbeating.</summary>
     public async Task LeaveAsync(CancellationToken cancellationToken)
     {
+        // Seeing ourselves dead from here on is our own doing, not a reason to fence.
+        _leaving = true;
         await RetryOnConflictAsync(v => _table.UpdateStatusAsync(Self, SiloStatus.Dead, v, null, Self.ToString(), cancellationToken), cancellationToken).ConfigureAwait(false);
         _stop.Cancel();
         await _keeper.RefreshAsync(cancellationToken).ConfigureAwait(false);
@@ -112,7 +115,7 @@ public sealed partial class SiloMembershipService : IAsyncDisposable
                 }
 
                 var status = await _table.HeartbeatAsync(Self, _stop.Token).ConfigureAwait(false);
-                if (status is null or SiloStatus.Dead)
+                if ((status is null or SiloStatus.Dead) && !_leaving)
                 {
                     Fence(status is null ? "its membership row is gone" : "it was declared dead");
                     return;
@@ -160,7 +163,7 @@ public sealed partial class SiloMembershipService : IAsyncDisposable
 
     private void OnRead(ClusterView view)
     {
-        if (_stop.IsCancellationRequested || _paused)
+        if (_stop.IsCancellationRequested || _paused || _leaving)
         {
             return;
         }
