@@ -183,6 +183,10 @@ describe('web UI in Chromium', { timeout: 30 * 60_000 }, () => {
     await alice.send('Inventory count is done: 1,204 units.');
     const onBob = bob.message('Inventory count is done');
     await onBob.waitFor();
+    // Group receipts: Bob has the group open, so he read it; the three others are away.
+    const receipt = alice.page.locator('[data-testid="receipt"]', { hasText: 'Read by 1 of 4' });
+    await receipt.waitFor();
+    assert.equal(await receipt.getAttribute('title'), 'Read by Bob Smith');
     await onBob.hover();
     await onBob.getByRole('button', { name: 'Add reaction' }).click();
     await bob.page.getByRole('menuitem', { name: 'React with 👍' }).click();

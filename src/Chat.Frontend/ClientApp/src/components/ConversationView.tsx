@@ -11,6 +11,7 @@ import {
   lastOwnMessage,
   loadOlder,
   meId,
+  nameOf,
   navigate,
   notify,
   otherParticipant,
@@ -116,6 +117,13 @@ function receiptText(conv: ConversationState, entry: InboxEntry): string | undef
   if (!r) return undefined;
   if (entry.type === 'direct') return r.status === 'read' ? 'Seen' : r.status === 'delivered' ? 'Delivered' : 'Sent';
   return `Read by ${r.readBy.length} of ${r.recipientCount}`;
+}
+
+/** Who read it, for the receipt's tooltip. */
+function receiptDetail(conv: ConversationState): string | undefined {
+  const r = conv.receipts;
+  if (!r || r.readBy.length === 0) return undefined;
+  return `Read by ${r.readBy.map((x) => nameOf(x.userId, conv.id)).join(', ')}`;
 }
 
 function PendingItem({ p, conversationId }: { p: PendingMessage; conversationId: string }) {
@@ -275,6 +283,7 @@ function MessageList({
                 onDelete={onDelete}
                 onJump={jump}
                 receipt={mine && mine.id === m.id && conv.receipts?.messageId === m.id ? receipt : undefined}
+                receiptDetail={mine && mine.id === m.id ? receiptDetail(conv) : undefined}
               />
             </Fragment>
           );

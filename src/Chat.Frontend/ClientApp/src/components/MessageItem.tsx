@@ -184,6 +184,7 @@ export interface MessageItemProps {
   onDelete: (m: Message) => void;
   onJump: (id: string) => void;
   receipt?: string;
+  receiptDetail?: string;
 }
 
 export function MessageItem(props: MessageItemProps) {
@@ -270,7 +271,7 @@ export function MessageItem(props: MessageItemProps) {
         )}
         {!deleted && <Reactions message={m} conversationId={conversationId} />}
         {props.receipt && (
-          <div class="receipt" data-testid="receipt">
+          <div class="receipt" data-testid="receipt" title={props.receiptDetail}>
             {props.receipt}
           </div>
         )}
