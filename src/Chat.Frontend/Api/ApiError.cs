@@ -31,7 +31,22 @@ internal static class ErrorMapper
         BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => PayloadTooLarge(),
         BadHttpRequestException bad => new(StatusCodes.Status400BadRequest, new ApiError(ChatErrorCodes.ValidationError, BadRequestMessage(bad), FieldOf(bad))),
         SiloUnavailableException or GrainCallTimeoutException or InconsistentStateException => Unavailable(),
+        _ when IsDatabaseUnavailable(exception) => Unavailable(),
         _ => new(StatusCodes.Status500InternalServerError, new ApiError(ChatErrorCodes.InternalError, "An internal error occurred.")),
+    };
+
+    /// <summary>
+    /// PostgreSQL cannot be reached (connection refused, server shutting down or starting, too many
+    /// connections): retryable, so 503 UNAVAILABLE rather than a 500. Exceptions raised in a silo
+    /// arrive rebuilt, or as <see cref="Chat.Runtime.Messaging.RemoteGrainException"/> carrying the type name.
+    /// </summary>
+    private static bool IsDatabaseUnavailable(Exception exception) => exception switch
+    {
+        Npgsql.PostgresException postgres => postgres.SqlState.StartsWith("08", StringComparison.Ordinal)
+            || postgres.SqlState.StartsWith("57", StringComparison.Ordinal) || postgres.SqlState == "53300",
+        Npgsql.NpgsqlException => true,
+        Chat.Runtime.Messaging.RemoteGrainException remote => remote.OriginalType.StartsWith("Npgsql.NpgsqlException", StringComparison.Ordinal),
+        _ => false,
     };
 
     /// <summary>The error of a bare status code.</summary>
