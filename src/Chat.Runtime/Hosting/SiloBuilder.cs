@@ -273,6 +273,9 @@ internal sealed class SiloHostedService(
     RuntimeLog log,
     SiloCluster? cluster = null) : IHostedService
 {
+    private volatile bool _joining;
+    private int _stopped;
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         foreach (var task in startupTasks)
@@ -282,6 +285,7 @@ internal sealed class SiloHostedService(
 
         if (cluster is not null)
         {
+            _joining = true;
             await cluster.StartAsync(cancellationToken).ConfigureAwait(false);
         }
 
@@ -292,14 +296,16 @@ internal sealed class SiloHostedService(
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        if (state.IsKilled)
+        // Hosts may stop twice (a failed start, then disposal); only the first stop does the work.
+        if (state.IsKilled || Interlocked.Exchange(ref _stopped, 1) == 1)
         {
             return;
         }
 
         state.MarkStopping();
         log.SiloStopping(siloOptions.Value.Name, catalog.Count);
-        if (cluster is not null)
+        // A silo whose start failed before it tried to join has no row to leave.
+        if (cluster is not null && _joining)
         {
             await BestEffortAsync(() => cluster.BeginLeaveAsync(cancellationToken), "announce leaving").ConfigureAwait(false);
         }
@@ -310,7 +316,11 @@ internal sealed class SiloHostedService(
             cancellationToken).ConfigureAwait(false);
         if (cluster is not null)
         {
-            await BestEffortAsync(() => cluster.LeaveAsync(cancellationToken), "leave the cluster").ConfigureAwait(false);
+            if (_joining)
+            {
+                await BestEffortAsync(() => cluster.LeaveAsync(cancellationToken), "leave the cluster").ConfigureAwait(false);
+            }
+
             await cluster.DisposeAsync().ConfigureAwait(false);
         }
 

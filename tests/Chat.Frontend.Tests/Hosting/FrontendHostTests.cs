@@ -1,7 +1,7 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using Chat.Testing;
+using Chat.Frontend.Hosting;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Configuration;
@@ -48,7 +48,7 @@ public sealed class FrontendHostTests(PostgresDatabaseFixture database) : IClass
     [Fact]
     public async Task Ready_answers_503_while_live_answers_200_when_the_database_is_unreachable()
     {
-        await using var factory = CreateFactory(UnreachableConnectionString());
+        await using var factory = CreateFactory(HostStartup.UnreachableConnectionString());
         using var client = factory.CreateClient();
 
         var live = await client.GetAsync("/health/live").WaitAsync(Timeout);
@@ -61,12 +61,13 @@ public sealed class FrontendHostTests(PostgresDatabaseFixture database) : IClass
     [Fact]
     public async Task Startup_fails_naming_the_option_when_the_connection_string_is_missing()
     {
-        await using var factory = CreateFactory(connectionString: "");
+        var failure = await HostStartup.StartFailureAsync(
+            builder => builder.AddChatFrontend(),
+            app => app.MapChatHealth(),
+            new Dictionary<string, string?> { ["Chat:Database:ConnectionString"] = "", ["Chat:Frontend:Name"] = "frontend-test" });
 
-        var exception = Record.Exception(() => factory.CreateClient());
-
-        Assert.NotNull(exception);
-        Assert.Contains("Chat:Database:ConnectionString is required", AllMessages(exception), StringComparison.Ordinal);
+        Assert.NotNull(failure);
+        Assert.Contains("Chat:Database:ConnectionString is required", HostStartup.AllMessages(failure), StringComparison.Ordinal);
     }
 
     [Theory]
@@ -97,29 +98,4 @@ public sealed class FrontendHostTests(PostgresDatabaseFixture database) : IClass
                     ["Chat:Database:HealthCheckTimeoutSeconds"] = "5",
                     ["Chat:Frontend:Name"] = "frontend-test",
                 })));
-
-    /// <summary>A connection string pointing at a port nothing listens on.</summary>
-    internal static string UnreachableConnectionString()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return $"Host=127.0.0.1;Port={port};Username=postgres;Database=chat;Timeout=3";
-    }
-
-    private static string AllMessages(Exception exception)
-    {
-        var messages = new List<string>();
-        for (Exception? current = exception; current is not null; current = current.InnerException)
-        {
-            messages.Add(current.Message);
-            if (current is AggregateException aggregate)
-            {
-                messages.AddRange(aggregate.InnerExceptions.Select(inner => inner.Message));
-            }
-        }
-
-        return string.Join(Environment.NewLine, messages);
-    }
 }

@@ -1,6 +1,6 @@
 using System.Net;
-using System.Net.Sockets;
 using Chat.Testing;
+using Chat.Silo.Hosting;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Configuration;
@@ -62,20 +62,24 @@ public sealed class SiloHostTests(PostgresDatabaseFixture database) : IClassFixt
     [Fact]
     public async Task Startup_fails_when_the_database_is_unreachable()
     {
-        await using var factory = CreateFactory(UnreachableConnectionString());
+        var failure = await HostStartup.StartFailureAsync(
+            builder => builder.AddChatSiloHost(),
+            app => app.MapChatSiloEndpoints(),
+            new Dictionary<string, string?> { ["Chat:Database:ConnectionString"] = HostStartup.UnreachableConnectionString(), ["Chat:Silo:Name"] = "silo-test" });
 
-        Assert.NotNull(Record.Exception(() => factory.CreateClient()));
+        Assert.IsType<Npgsql.NpgsqlException>(failure, exactMatch: false);
     }
 
     [Fact]
     public async Task Startup_fails_naming_the_option_when_the_connection_string_is_missing()
     {
-        await using var factory = CreateFactory(connectionString: "");
+        var failure = await HostStartup.StartFailureAsync(
+            builder => builder.AddChatSiloHost(),
+            app => app.MapChatSiloEndpoints(),
+            new Dictionary<string, string?> { ["Chat:Database:ConnectionString"] = "", ["Chat:Silo:Name"] = "silo-test" });
 
-        var exception = Record.Exception(() => factory.CreateClient());
-
-        Assert.NotNull(exception);
-        Assert.Contains("Chat:Database:ConnectionString is required", AllMessages(exception), StringComparison.Ordinal);
+        Assert.NotNull(failure);
+        Assert.Contains("Chat:Database:ConnectionString is required", HostStartup.AllMessages(failure), StringComparison.Ordinal);
     }
 
     private static WebApplicationFactory<Program> CreateFactory(string connectionString) =>
@@ -87,29 +91,4 @@ public sealed class SiloHostTests(PostgresDatabaseFixture database) : IClassFixt
                     ["Chat:Database:HealthCheckTimeoutSeconds"] = "5",
                     ["Chat:Silo:Name"] = "silo-test",
                 })));
-
-    /// <summary>A connection string pointing at a port nothing listens on.</summary>
-    internal static string UnreachableConnectionString()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return $"Host=127.0.0.1;Port={port};Username=postgres;Database=chat;Timeout=3";
-    }
-
-    private static string AllMessages(Exception exception)
-    {
-        var messages = new List<string>();
-        for (Exception? current = exception; current is not null; current = current.InnerException)
-        {
-            messages.Add(current.Message);
-            if (current is AggregateException aggregate)
-            {
-                messages.AddRange(aggregate.InnerExceptions.Select(inner => inner.Message));
-            }
-        }
-
-        return string.Join(Environment.NewLine, messages);
-    }
 }
