@@ -58,20 +58,21 @@ public interface IUserGrain : IGrainWithGuidKey
     /// <summary>The client says the user is away or back (only meaningful while connected).</summary>
     Task<PresenceStatus> SetPresence(PresenceStatus status);
 
+    // Conversation → user notices are awaited by the conversation (and retried when the user's silo
+    // is unavailable) so an acknowledged message reaches every participant's inbox and stream even
+    // while silos die or leave. They are idempotent: a retried notice only repeats a publish, which
+    // frontends drop by (conversation, seq).
+
     /// <summary>Conversation → user: the user's summary of a conversation was created or changed.</summary>
-    [OneWay]
     Task OnConversationChanged(ConversationNotice notice);
 
     /// <summary>Conversation → user: a message event in one of the user's conversations.</summary>
-    [OneWay]
     Task OnMessage(MessageNotice notice);
 
     /// <summary>Conversation → user: a read position moved.</summary>
-    [OneWay]
     Task OnRead(ReadNotice notice);
 
     /// <summary>Conversation → user: the user no longer takes part ("left", "removed", "deleted").</summary>
-    [OneWay]
     Task OnConversationRemoved(Guid conversationId, string reason);
 
     /// <summary>User → user: a contact's presence changed (keeps inbox presence current).</summary>

@@ -52,7 +52,8 @@ internal static class MessageEndpoints
         var user = cluster.GetGrain<IUserGrain>(userId);
         try
         {
-            var result = await Conversation(cluster, conversationId).SendMessage(userId, request);
+            // Sends are idempotent (clientMessageId), so one whose silo died is simply sent again.
+            var result = await GrainCallRetry.RunAsync(() => Conversation(cluster, conversationId).SendMessage(userId, request));
             if (result.Created)
             {
                 context.RequestServices.GetRequiredService<FrontendMetrics>().MessageAccepted("rest");

@@ -42,7 +42,9 @@ internal sealed class ChatHub(IClusterClient cluster, ConnectionRegistry registr
             throw ChatException.Validation("message", "message is an object {clientMessageId, content, attachmentIds, replyToId}.");
         }
 
-        var result = await Conversation(conversationId).SendMessage(Me, body.ToRequest());
+        // Sends are idempotent (clientMessageId), so one whose silo died is simply sent again.
+        var request = body.ToRequest();
+        var result = await GrainCallRetry.RunAsync(() => Conversation(conversationId).SendMessage(Me, request));
         if (result.Created)
         {
             metrics.MessageAccepted("hub");

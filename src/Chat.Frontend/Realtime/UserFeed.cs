@@ -15,6 +15,7 @@ internal sealed class UserFeed : IAsyncObserver<UserEvent>
     private readonly SemaphoreSlim _lock = new(1, 1);
     private readonly ConnectionRegistry _registry;
     private readonly Dictionary<Guid, long> _deliveredUpTo = [];
+    private readonly Dictionary<Guid, long> _createdUpTo = [];
     private ImmutableArray<ConnectionFeed> _connections = [];
     private IStreamSubscription? _subscription;
     private bool _closed;
@@ -129,6 +130,11 @@ internal sealed class UserFeed : IAsyncObserver<UserEvent>
             return Task.CompletedTask;
         }
 
+        if (item is MessageCreatedEvent { Message: { } created } && !IsNew(created.ConversationId, created.Seq))
+        {
+            return Task.CompletedTask;
+        }
+
         var outgoing = _registry.ToWire(item, token, TicketFor(item));
         foreach (var connection in _connections)
         {
@@ -136,6 +142,25 @@ internal sealed class UserFeed : IAsyncObserver<UserEvent>
         }
 
         return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Conversations tell their participants at least once (a notice is retried when a silo dies
+    /// before answering), and each user's notices arrive in seq order: a messageCreated at or below
+    /// the last one this feed passed on is a repeat.
+    /// </summary>
+    private bool IsNew(Guid conversationId, long seq)
+    {
+        lock (_createdUpTo)
+        {
+            if (_createdUpTo.TryGetValue(conversationId, out var upTo) && seq <= upTo)
+            {
+                return false;
+            }
+
+            _createdUpTo[conversationId] = seq;
+            return true;
+        }
     }
 
     public Task OnResyncRequiredAsync(StreamSequenceToken latest)

@@ -85,7 +85,7 @@ internal sealed partial class ConversationGrain
         }
 
         ApplySystemMessage(created);
-        NotifyConversationToAll(added: everyone.ToHashSet());
+        await NotifyConversationToAllAsync(added: everyone.ToHashSet());
         ChatLog.ConversationCreated(_logger, Id, "group", everyone.Count);
         return DetailsFor(state.Participants[userId]);
     }
@@ -153,7 +153,7 @@ internal sealed partial class ConversationGrain
         }
 
         _state = state;
-        NotifyConversationToAll(added: pair.ToHashSet());
+        await NotifyConversationToAllAsync(added: pair.ToHashSet());
         ChatLog.ConversationCreated(_logger, Id, "direct", 2);
         return new OpenDirectResult(DetailsFor(state.Participants[userId]), Created: true);
     }
@@ -201,7 +201,7 @@ internal sealed partial class ConversationGrain
             participant.Unread = 0;
         }
 
-        NotifyConversationToAll(added: inactive.Select(p => p.UserId).ToHashSet());
+        await NotifyConversationToAllAsync(added: inactive.Select(p => p.UserId).ToHashSet());
         return DetailsFor(state.Participants[userId]);
     }
 
@@ -236,10 +236,10 @@ internal sealed partial class ConversationGrain
         if (renamed is not null)
         {
             ApplySystemMessage(renamed);
-            NotifyMessage(UserEventTypes.MessageCreated, renamed);
+            await NotifyMessageAsync(UserEventTypes.MessageCreated, renamed);
         }
 
-        NotifyConversationToAll();
+        await NotifyConversationToAllAsync();
         return DetailsFor(me);
     }
 
@@ -262,7 +262,7 @@ internal sealed partial class ConversationGrain
         ApplyMetadata(now, _state.Name, _state.Description, now);
         foreach (var participant in _state.Active)
         {
-            NotifyRemoved(participant.UserId, "deleted");
+            await NotifyRemovedAsync(participant.UserId, "deleted");
         }
 
         ChatLog.ConversationDeleted(_logger, Id, userId);
@@ -324,8 +324,8 @@ internal sealed partial class ConversationGrain
 
         ApplySystemMessage(joined);
         var added = joining.ToHashSet();
-        NotifyMessage(UserEventTypes.MessageCreated, joined, except: added);
-        NotifyConversationToAll(added);
+        await NotifyMessageAsync(UserEventTypes.MessageCreated, joined, except: added);
+        await NotifyConversationToAllAsync(added);
         return DetailsFor(me);
     }
 
@@ -409,14 +409,14 @@ internal sealed partial class ConversationGrain
             successor.Role = Role.Owner;
         }
 
-        NotifyRemoved(leaving.UserId, reason);
+        await NotifyRemovedAsync(leaving.UserId, reason);
         if (message is not null)
         {
             ApplySystemMessage(message);
-            NotifyMessage(UserEventTypes.MessageCreated, message);
+            await NotifyMessageAsync(UserEventTypes.MessageCreated, message);
         }
 
-        NotifyConversationToAll();
+        await NotifyConversationToAllAsync();
     }
 
     public async Task<ConversationDetails> SetRole(Guid userId, Guid targetUserId, Role role)
@@ -471,7 +471,7 @@ internal sealed partial class ConversationGrain
             me.Role = Role.Admin;
         }
 
-        NotifyConversationToAll();
+        await NotifyConversationToAllAsync();
         return DetailsFor(me);
     }
 

@@ -19,9 +19,12 @@ internal sealed partial class ConversationGrain
             throw ChatException.Validation("clientMessageId", $"clientMessageId has 1 to {_limits.ClientMessageIdMaxLength} characters.");
         }
 
-        // An idempotent retry returns the original and creates nothing.
+        // An idempotent retry returns the original and creates nothing. It tells the participants
+        // again: the first attempt may have died (with its silo) before everyone was told, which is
+        // why the client retried; frontends drop what they already delivered.
         if (_byClientId.TryGetValue((userId, clientId), out var original))
         {
+            await NotifyMessageAsync(UserEventTypes.MessageCreated, original);
             return new SendMessageResult(Dto(original), Created: false, RateLimit: null);
         }
 
@@ -114,7 +117,9 @@ internal sealed partial class ConversationGrain
             }
         }
 
-        NotifyMessage(UserEventTypes.MessageCreated, stored);
+        // The message is durable: give the connection back before waiting for the participants.
+        await connection.CloseAsync();
+        await NotifyMessageAsync(UserEventTypes.MessageCreated, stored);
         return new SendMessageResult(Dto(stored), Created: true, rateLimit);
     }
 
@@ -235,7 +240,7 @@ internal sealed partial class ConversationGrain
         message.EditedAt = now;
         message.EditCount++;
         RefreshReplies(message);
-        NotifyIfKnown(UserEventTypes.MessageUpdated, message);
+        await NotifyIfKnownAsync(UserEventTypes.MessageUpdated, message);
         return Dto(message);
     }
 
@@ -271,7 +276,7 @@ internal sealed partial class ConversationGrain
         }
 
         RefreshReplies(message);
-        NotifyIfKnown(UserEventTypes.MessageDeleted, message);
+        await NotifyIfKnownAsync(UserEventTypes.MessageDeleted, message);
         return Dto(message);
     }
 
@@ -323,7 +328,7 @@ internal sealed partial class ConversationGrain
             message.Reactions.Remove((userId, emoji));
         }
 
-        NotifyIfKnown(UserEventTypes.MessageUpdated, message);
+        await NotifyIfKnownAsync(UserEventTypes.MessageUpdated, message);
         return Dto(message);
     }
 
@@ -340,5 +345,5 @@ internal sealed partial class ConversationGrain
         }
     }
 
-    private void NotifyIfKnown(string kind, StoredMessage message) => NotifyMessage(kind, message);
+    private Task NotifyIfKnownAsync(string kind, StoredMessage message) => NotifyMessageAsync(kind, message);
 }

@@ -106,26 +106,31 @@ internal sealed partial class ConversationGrain
         me.LastReadSeq = target;
         me.LastReadAt = now;
         me.Unread = unread;
-        NotifyRead(me);
+        await NotifyReadAsync(me);
         return new ReadState(Id, userId, target, now, unread);
     }
 
     /// <summary>Tells the reader's other devices, and (in conversations small enough) the others for receipts.</summary>
-    private void NotifyRead(Participant reader)
+    private Task NotifyReadAsync(Participant reader)
     {
         var active = _state!.Active.ToList();
         var fanOut = active.Count <= _limits.ReceiptFanOutMaxParticipants;
+        var told = new List<Task>();
         foreach (var participant in active)
         {
             if (participant.UserId == reader.UserId)
             {
-                _ = UserGrain(participant.UserId).OnRead(new ReadNotice(Id, reader.UserId, reader.LastReadSeq, reader.LastReadAt, reader.Unread));
+                var own = new ReadNotice(Id, reader.UserId, reader.LastReadSeq, reader.LastReadAt, reader.Unread);
+                told.Add(TellAsync(participant.UserId, user => user.OnRead(own)));
             }
             else if (fanOut)
             {
-                _ = UserGrain(participant.UserId).OnRead(new ReadNotice(Id, reader.UserId, reader.LastReadSeq, reader.LastReadAt, null));
+                var receipt = new ReadNotice(Id, reader.UserId, reader.LastReadSeq, reader.LastReadAt, null);
+                told.Add(TellAsync(participant.UserId, user => user.OnRead(receipt)));
             }
         }
+
+        return Task.WhenAll(told);
     }
 
     public async Task MarkDelivered(Guid userId, long seq)
@@ -166,7 +171,7 @@ internal sealed partial class ConversationGrain
 
         me.IsStarred = starred;
         me.IsMuted = muted;
-        NotifyConversation(me, added: false);
+        await NotifyConversationAsync(me, added: false);
         return Mine(me);
     }
 }

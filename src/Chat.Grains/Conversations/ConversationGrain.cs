@@ -248,38 +248,56 @@ internal sealed partial class ConversationGrain : Grain, IConversationGrain
             Mine(me));
     }
 
-    // ---- notifications (one-way: conversation → user only) -------------------------------------
+    // ---- notifications: conversation → user, awaited ----------------------------------------------
+    // Every participant's user grain is told in parallel, and the change is acknowledged only once all
+    // of them took it: an acknowledged message reaches every inbox and stream even when a user grain's
+    // silo dies meanwhile (retried until it is reactivated elsewhere). Waiting also keeps each user's
+    // notices in this conversation's order. A user grain still unreachable after the retry budget is
+    // logged and skipped: the change is stored, and that user's clients get it when they resync.
 
     private IUserGrain UserGrain(Guid userId) => GrainFactory.GetGrain<IUserGrain>(userId);
 
-    private void NotifyMessage(string kind, StoredMessage message, IReadOnlySet<Guid>? except = null)
+    private async Task TellAsync(Guid userId, Func<IUserGrain, Task> notice)
+    {
+        try
+        {
+            await GrainCallRetry.RunAsync(() => notice(UserGrain(userId)));
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            ChatLog.NoticeFailed(_logger, Id, userId, exception);
+        }
+    }
+
+    private Task NotifyMessageAsync(string kind, StoredMessage message, IReadOnlySet<Guid>? except = null)
     {
         var dto = Dto(message);
         var preview = LastPreview();
-        foreach (var participant in _state!.Active)
+        var told = new List<Task>(_state!.Participants.Count);
+        foreach (var participant in _state.Active)
         {
             if (except?.Contains(participant.UserId) == true)
             {
                 continue;
             }
 
-            _ = UserGrain(participant.UserId).OnMessage(new MessageNotice(
-                Id, kind, dto, preview, LastActivityAt, _state.LastSeq, participant.LastReadSeq, participant.Unread));
+            var notice = new MessageNotice(Id, kind, dto, preview, LastActivityAt, _state.LastSeq, participant.LastReadSeq, participant.Unread);
+            told.Add(TellAsync(participant.UserId, user => user.OnMessage(notice)));
         }
+
+        return Task.WhenAll(told);
     }
 
-    private void NotifyConversation(Participant participant, bool added) =>
-        _ = UserGrain(participant.UserId).OnConversationChanged(new ConversationNotice(EntryFor(participant), added));
-
-    private void NotifyConversationToAll(IReadOnlySet<Guid>? added = null)
+    private Task NotifyConversationAsync(Participant participant, bool added)
     {
-        foreach (var participant in _state!.Active)
-        {
-            NotifyConversation(participant, added?.Contains(participant.UserId) == true);
-        }
+        var notice = new ConversationNotice(EntryFor(participant), added);
+        return TellAsync(participant.UserId, user => user.OnConversationChanged(notice));
     }
 
-    private void NotifyRemoved(Guid userId, string reason) => _ = UserGrain(userId).OnConversationRemoved(Id, reason);
+    private Task NotifyConversationToAllAsync(IReadOnlySet<Guid>? added = null) =>
+        Task.WhenAll(_state!.Active.Select(p => NotifyConversationAsync(p, added?.Contains(p.UserId) == true)).ToList());
+
+    private Task NotifyRemovedAsync(Guid userId, string reason) => TellAsync(userId, user => user.OnConversationRemoved(Id, reason));
 
     // ---- writes --------------------------------------------------------------------------------
 

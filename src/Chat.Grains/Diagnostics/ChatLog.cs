@@ -52,4 +52,7 @@ internal static partial class ChatLog
 
     [LoggerMessage(EventId = 5033, Level = LogLevel.Information, Message = "Session of user {UserId} revoked")]
     public static partial void SessionRevoked(ILogger logger, Guid userId);
+
+    [LoggerMessage(EventId = 5014, Level = LogLevel.Warning, Message = "Conversation {ConversationId} could not tell user {UserId} about a change; the user sees it after a resync")]
+    public static partial void NoticeFailed(ILogger logger, Guid conversationId, Guid userId, Exception exception);
 }

@@ -245,16 +245,21 @@ internal sealed partial class UserGrain : Grain, IUserGrain
             ? Task.CompletedTask
             : PublishAsync(new UnreadChangedEvent(entry.ConversationId, entry.UnreadCount, TotalUnread(), UnreadConversations()));
 
-    /// <summary>Publishes one event; a failing stream must not break the inbox bookkeeping.</summary>
+    /// <summary>
+    /// Publishes one event on the user's stream, retried while the stream's silo is unavailable.
+    /// A failure reaches the caller (a conversation retries its notice; the bookkeeping above is
+    /// idempotent), so an acknowledged message is never dropped here silently.
+    /// </summary>
     private async Task PublishAsync(UserEvent evt)
     {
         try
         {
-            await _publisher.PublishAsync(Id, evt);
+            await GrainCallRetry.RunAsync(() => _publisher.PublishAsync(Id, evt));
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {
             ChatLog.PublishFailed(_logger, Id, evt.Type, exception);
+            throw;
         }
     }
 }

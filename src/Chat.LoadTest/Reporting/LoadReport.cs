@@ -80,6 +80,9 @@ public sealed record LoadReport
     /// <summary>Resyncs the server demanded during the run.</summary>
     public long Resyncs { get; init; }
 
+    /// <summary>Deliveries fetched from history after a resync (a client's catch-up), included in <c>deliveriesReceived</c>.</summary>
+    public long DeliveriesCaughtUp { get; init; }
+
     /// <summary>Failures by SPEC section 7 code (or a client-side reason such as <c>TIMEOUT</c>, <c>NOT_CONNECTED</c>).</summary>
     public IReadOnlyDictionary<string, long> Errors { get; init; } = new SortedDictionary<string, long>(StringComparer.Ordinal);
 

@@ -56,6 +56,7 @@ public static class ReportMerger
             ConnectSeconds = reports.Max(r => r.ConnectSeconds),
             Reconnects = reports.Sum(r => r.Reconnects),
             Resyncs = reports.Sum(r => r.Resyncs),
+            DeliveriesCaughtUp = reports.Sum(r => r.DeliveriesCaughtUp),
             Errors = errors,
             Workload = reports[0].Workload,
             Timeline = MergeTimelines(reports, started),

@@ -22,7 +22,7 @@ public static class SummaryPrinter
             $"  ack latency   {Format(report.AckLatencyMs)}",
             $"  end-to-end    {Format(report.EndToEndLatencyMs)}",
             $"  connect       {Format(report.ConnectLatencyMs)}",
-            $"  reconnects    {report.Reconnects:N0}, resyncs {report.Resyncs:N0}",
+            $"  reconnects    {report.Reconnects:N0}, resyncs {report.Resyncs:N0} ({report.DeliveriesCaughtUp:N0} deliveries caught up from history)",
             $"  errors        {(report.Errors.Count == 0 ? "none" : string.Join(", ", report.Errors.Select(e => $"{e.Key} {e.Value:N0}")))}",
         };
         foreach (var line in lines)

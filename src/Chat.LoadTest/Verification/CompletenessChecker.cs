@@ -81,6 +81,40 @@ public sealed class CompletenessChecker
         }
     }
 
+    /// <summary>The highest seq of a conversation a recipient has received (0: none yet).</summary>
+    public long HighestSeq(Guid recipientId, Guid conversationId)
+    {
+        if (!_inboxes.TryGetValue((recipientId, conversationId), out var inbox))
+        {
+            return 0;
+        }
+
+        lock (inbox)
+        {
+            return inbox.HighestSeq;
+        }
+    }
+
+    /// <summary>
+    /// A message the recipient fetched from history after the server demanded a resync (events were
+    /// lost with a stream). It counts as received if it had not been; never as a duplicate or out of
+    /// order, since a client merges what it fetches by seq. True when it was missing.
+    /// </summary>
+    public bool RecordCatchUp(Guid recipientId, Guid conversationId, long seq)
+    {
+        var inbox = _inboxes.GetOrAdd((recipientId, conversationId), static _ => new Inbox());
+        lock (inbox)
+        {
+            if (!inbox.Seqs.Add(seq))
+            {
+                return false;
+            }
+
+            inbox.HighestSeq = Math.Max(inbox.HighestSeq, seq);
+            return true;
+        }
+    }
+
     /// <summary>Counts expected deliveries that have arrived (cheap enough to poll while draining).</summary>
     public long CountReceivedExpected() => Result().Received;
 

@@ -225,9 +225,10 @@ internal sealed class LoadRunner(LoadTestOptions options, ILoggerFactory loggers
 
             return Task.CompletedTask;
         };
-        hub.ResyncRequired += _ =>
+        hub.ResyncRequired += resync =>
         {
             _metrics.ResyncRequired();
+            _ = CatchUpAsync(user, http, cancellationToken);
             return Task.CompletedTask;
         };
 
@@ -327,6 +328,38 @@ internal sealed class LoadRunner(LoadTestOptions options, ILoggerFactory loggers
         catch (Exception exception)
         {
             _metrics.SendFailed(RunMetrics.CodeOf(exception));
+        }
+    }
+
+    /// <summary>
+    /// What a client does when the server says events were lost (a stream's silo died): reload the
+    /// recent history of its conversations and merge what it lacks. The last 50 before the newest
+    /// received are re-read, since the lost ones may lie below messages that arrived live.
+    /// </summary>
+    private async Task CatchUpAsync(SimulatedUser user, HttpClient http, CancellationToken cancellationToken)
+    {
+        var api = new ChatApiClient(http, new Uri(user.HubUrl, "/"), user.Account.Token);
+        foreach (var conversation in user.Conversations)
+        {
+            try
+            {
+                var after = Math.Max(0, _checker.HighestSeq(user.Account.Id, conversation.Id) - 50);
+                var page = await api.GetMessagesAsync(conversation.Id, after: after, limit: 100, cancellationToken: cancellationToken);
+                foreach (var message in page.Messages)
+                {
+                    if (message.SenderId != user.Account.Id && MessageContent.TryParse(message.Content, _runTag, out var scheduledMicros)
+                        && _checker.RecordCatchUp(user.Account.Id, message.ConversationId, message.Seq))
+                    {
+                        _metrics.CaughtUpOne();
+                        _metrics.DeliveredAt(_clock.Elapsed.Ticks);
+                        _metrics.EndToEnd.Record(NowMicros - scheduledMicros);
+                    }
+                }
+            }
+            catch (Exception) when (!cancellationToken.IsCancellationRequested)
+            {
+                _metrics.Error("CATCH_UP_FAILED");
+            }
         }
     }
 
@@ -461,6 +494,7 @@ internal sealed class LoadRunner(LoadTestOptions options, ILoggerFactory loggers
             ConnectSeconds = Math.Round(connectSeconds, 3),
             Reconnects = _metrics.Reconnects,
             Resyncs = _metrics.Resyncs,
+            DeliveriesCaughtUp = _metrics.CaughtUp,
             Errors = _metrics.Errors,
             Workload = new WorkloadDescription(
                 options.MessagesPerMinute,

@@ -15,6 +15,7 @@ internal sealed class RunMetrics
     private long _errorCount;
     private long _reconnects;
     private long _resyncs;
+    private long _caughtUp;
     private long _inFlight;
     private long _lastDeliveryTicks;
 
@@ -38,6 +39,9 @@ internal sealed class RunMetrics
     public long Reconnects => Interlocked.Read(ref _reconnects);
 
     public long Resyncs => Interlocked.Read(ref _resyncs);
+
+    /// <summary>Deliveries that arrived by the history catch-up after a resync, not as live events.</summary>
+    public long CaughtUp => Interlocked.Read(ref _caughtUp);
 
     /// <summary>Sends waiting for their acknowledgement.</summary>
     public long InFlight => Interlocked.Read(ref _inFlight);
@@ -86,6 +90,8 @@ internal sealed class RunMetrics
     public void Reconnected() => Interlocked.Increment(ref _reconnects);
 
     public void ResyncRequired() => Interlocked.Increment(ref _resyncs);
+
+    public void CaughtUpOne() => Interlocked.Increment(ref _caughtUp);
 
     /// <summary>The code a failure is counted under: the SPEC section 7 code, or a client-side reason.</summary>
     public static string CodeOf(Exception exception) => exception switch

@@ -153,10 +153,12 @@ internal sealed class SiloCluster : IAsyncDisposable
     {
         if (_membership is not null && !_membership.IsFenced)
         {
-            // Answer every request still in flight (callers re-route the ones we refuse) before
-            // saying we are dead, or callers would fail them as lost.
-            await _messages!.DrainAsync(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+            // Our grains are gone and we refuse everything, so saying we are dead now is safe, and
+            // it is what moves callers on: until then they keep re-trying our grains here. Then
+            // keep answering (refusals, our own calls' responses) until the traffic stops, so no
+            // caller loses a request to a closed connection.
             await _membership.LeaveAsync(cancellationToken).ConfigureAwait(false);
+            await _messages!.DrainAsync(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(5)).ConfigureAwait(false);
         }
     }
 

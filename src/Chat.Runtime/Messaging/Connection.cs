@@ -74,7 +74,10 @@ internal sealed class Connection : IAsyncDisposable
         return false;
     }
 
-    /// <summary>Queues a frame, waiting for room. Throws when the connection is closed.</summary>
+    /// <summary>
+    /// Queues a frame, waiting for room. Throws when the connection is closed; the frame then stays
+    /// the caller's to return (returning a pooled buffer twice would hand it to two frames at once).
+    /// </summary>
     public async ValueTask SendAsync(OutgoingFrame frame)
     {
         try
@@ -83,7 +86,6 @@ internal sealed class Connection : IAsyncDisposable
         }
         catch (ChannelClosedException)
         {
-            frame.Return();
             throw new SiloUnavailableException($"Connection to {RemoteEndPoint} is closed.");
         }
     }

@@ -237,7 +237,8 @@ internal sealed partial class MessageCenter : IFrameHandler, IAsyncDisposable
         }
         catch (SiloUnavailableException)
         {
-            // The subscriber is gone; its lease will expire.
+            // The peer is gone (a subscriber's lease will expire; a caller fails on the lost connection).
+            frame.Return();
         }
     }
 
@@ -280,7 +281,11 @@ internal sealed partial class MessageCenter : IFrameHandler, IAsyncDisposable
             var json = builder.Json();
             JsonSerializer.Serialize(json, _hello, _json);
             json.Flush();
-            connection.TrySend(builder.Complete());
+            var hello = builder.Complete();
+            if (!connection.TrySend(hello))
+            {
+                hello.Return();
+            }
         }
         finally
         {

@@ -87,6 +87,14 @@ internal sealed class GrainCallRouter
         var view = _keeper.Current;
         if (!_accepting)
         {
+            if (incoming.Request.IsOneWay)
+            {
+                // A one-way sender never hears a refusal: pass the request on ourselves once the
+                // view names the grain's next owner.
+                _ = RerouteAsync(incoming.Request, view.Version + 1);
+                return;
+            }
+
             incoming.Request.TryFail(new RerouteException(ResponseStatus.Unavailable, view.Version));
             return;
         }
