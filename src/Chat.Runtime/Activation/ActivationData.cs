@@ -237,6 +237,22 @@ internal sealed class ActivationData : IThreadPoolWorkItem, IRequestCompletionLi
         }
     }
 
+    /// <summary>Deactivates now if nothing runs or waits here (a stopping silo's later passes).</summary>
+    public void DeactivateIfIdle(DeactivationReason reason)
+    {
+        lock (_lock)
+        {
+            if (_lifecycle != Lifecycle.Valid || _deactivationRequested is not null || _gatedRunning != 0 || _interleavedRunning != 0
+                || _waiting.Count != 0 || _interleaving.Count != 0 || _continuations.Count != 0)
+            {
+                return;
+            }
+
+            _deactivationRequested = reason;
+            ScheduleIfRunnable();
+        }
+    }
+
     /// <summary>Fails queued and running requests whose deadline passed (queued ones are then dropped unexecuted).</summary>
     public void ExpireRequests(long now, List<GrainRequest> expired)
     {

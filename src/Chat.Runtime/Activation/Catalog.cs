@@ -143,12 +143,15 @@ internal sealed class Catalog : IAsyncDisposable
             activation.Deactivate(reason);
         }
 
+        // Grains finishing their last turn may call grains here that are already gone: those come
+        // back (a leaving silo still runs its own calls) and are deactivated once idle, not at
+        // once, or their calls would bounce between new activations until the timeout.
         var deadline = DateTime.UtcNow + timeout;
         while (!_activations.IsEmpty && DateTime.UtcNow < deadline && !cancellationToken.IsCancellationRequested)
         {
             foreach (var activation in _activations.Values)
             {
-                activation.Deactivate(reason);
+                activation.DeactivateIfIdle(reason);
             }
 
             await Task.Delay(10, CancellationToken.None).ConfigureAwait(false);

@@ -130,6 +130,7 @@ internal sealed class SiloCluster : IAsyncDisposable
     private void OnFenced()
     {
         _router!.Accepting = false;
+        _router.AcceptingLocal = false;
         Fenced?.Invoke();
         _lifetime?.StopApplication();
     }
@@ -169,6 +170,7 @@ internal sealed class SiloCluster : IAsyncDisposable
         if (_router is not null)
         {
             _router.Accepting = false;
+            _router.AcceptingLocal = false;
         }
 
         _messages?.Abort();

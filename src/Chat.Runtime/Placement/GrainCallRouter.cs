@@ -43,6 +43,14 @@ internal sealed class GrainCallRouter
         set => _accepting = value;
     }
 
+    /// <summary>
+    /// Whether calls made in this process may still run grains here when <see cref="Accepting"/> is
+    /// off: true while leaving gracefully (the grains being deactivated finish their work, which may
+    /// call other grains here; nobody else activates them before we say we are dead), false once
+    /// fenced (others may already run them).
+    /// </summary>
+    public bool AcceptingLocal { get; set; } = true;
+
     /// <summary>Routes a request made in this process.</summary>
     public void Route(GrainRequest request)
     {
@@ -60,11 +68,12 @@ internal sealed class GrainCallRouter
 
         if (_self is { } self && owner == self)
         {
-            if (_accepting)
+            var remote = request.ResponseSink is MessageCenter.IRemoteResponseSink;
+            if (_accepting || (AcceptingLocal && !remote && !request.IsOneWay))
             {
                 _catalog!.Enqueue(request);
             }
-            else if (request.ResponseSink is MessageCenter.IRemoteResponseSink)
+            else if (remote)
             {
                 // A remote caller's request that was queued on a grain we are letting go: the
                 // caller retries it once the view moves the grain.
