@@ -60,13 +60,21 @@ public sealed partial class DeploymentContractTests
     [Fact]
     public void The_silo_manifest_exposes_the_cluster_port_it_configures_and_probes_the_health_routes()
     {
-        var container = Container("deploy/kubernetes/silo.yaml", "Deployment");
+        var container = Container("deploy/kubernetes/silo.yaml", "StatefulSet");
         var ports = Ports(container);
         Assert.Equal(Env(container)["Chat__Cluster__Port"], ports["cluster"]);
         Assert.Equal(UrlPort(Env(container)["ASPNETCORE_URLS"]), ports["http"]);
         AssertProbes(container);
         Assert.Equal("status.podIP", FieldRef(container, "Chat__Cluster__AdvertisedHost"));
         Assert.Contains("PodDisruptionBudget", Kinds("deploy/kubernetes/silo.yaml"));
+    }
+
+    [Fact]
+    public void Silos_scale_in_one_at_a_time()
+    {
+        var text = File.ReadAllText(Path.Combine(Root, "deploy/kubernetes/silo.yaml"));
+        Assert.Contains("kind: StatefulSet", text, StringComparison.Ordinal);
+        Assert.Matches(@"podManagementPolicy:\s*OrderedReady", text);
     }
 
     [Fact]
