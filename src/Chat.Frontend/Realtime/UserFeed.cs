@@ -149,16 +149,19 @@ internal sealed class UserFeed : IAsyncObserver<UserEvent>
     /// before answering), and each user's notices arrive in seq order: a messageCreated at or below
     /// the last one this feed passed on is a repeat.
     /// </summary>
-    private bool IsNew(Guid conversationId, long seq)
+    private bool IsNew(Guid conversationId, long seq) => Raise(_createdUpTo, conversationId, seq);
+
+    /// <summary>Moves a per-conversation high-water mark up to <paramref name="seq"/>; false when it already was there.</summary>
+    private static bool Raise(Dictionary<Guid, long> marks, Guid conversationId, long seq)
     {
-        lock (_createdUpTo)
+        lock (marks)
         {
-            if (_createdUpTo.TryGetValue(conversationId, out var upTo) && seq <= upTo)
+            if (marks.TryGetValue(conversationId, out var upTo) && seq <= upTo)
             {
                 return false;
             }
 
-            _createdUpTo[conversationId] = seq;
+            marks[conversationId] = seq;
             return true;
         }
     }
@@ -182,14 +185,9 @@ internal sealed class UserFeed : IAsyncObserver<UserEvent>
     /// <summary>Tells the conversation, once per conversation and position (receipts: "delivered").</summary>
     public void ReportDelivered(Guid conversationId, long seq)
     {
-        lock (_deliveredUpTo)
+        if (!Raise(_deliveredUpTo, conversationId, seq))
         {
-            if (_deliveredUpTo.TryGetValue(conversationId, out var upTo) && upTo >= seq)
-            {
-                return;
-            }
-
-            _deliveredUpTo[conversationId] = seq;
+            return;
         }
 
         _registry.ReportDelivered(UserId, conversationId, seq);
