@@ -109,6 +109,45 @@ public sealed class CompletenessCheckerTests
     }
 
     [Fact]
+    public void A_message_fetched_while_catching_up_counts_as_received()
+    {
+        var checker = new CompletenessChecker();
+        checker.ExpectMessage(Conversation, 1, [Alice, Bob], Alice);
+
+        Assert.True(checker.RecordCatchUp(Bob, Conversation, 1));
+        Assert.False(checker.RecordCatchUp(Bob, Conversation, 1));
+
+        Assert.Equal(new CompletenessResult(1, 1, 0, 0, 0, 0), checker.Result());
+    }
+
+    [Fact]
+    public void The_live_copy_of_a_message_already_fetched_while_catching_up_is_merged_once_and_a_second_is_a_duplicate()
+    {
+        var checker = new CompletenessChecker();
+        checker.ExpectMessage(Conversation, 1, [Alice, Bob], Alice);
+        checker.ExpectMessage(Conversation, 2, [Alice, Bob], Alice);
+        checker.RecordCatchUp(Bob, Conversation, 1);
+        checker.RecordCatchUp(Bob, Conversation, 2);
+
+        Assert.Equal(DeliveryOutcome.MergedWithCatchUp, checker.RecordDelivery(Bob, Conversation, 1));
+        Assert.Equal(DeliveryOutcome.MergedWithCatchUp, checker.RecordDelivery(Bob, Conversation, 2));
+        Assert.Equal(DeliveryOutcome.Duplicate, checker.RecordDelivery(Bob, Conversation, 1));
+
+        Assert.Equal(new CompletenessResult(2, 2, 0, 1, 0, 0), checker.Result());
+    }
+
+    [Fact]
+    public void A_message_received_live_is_not_caught_up_again()
+    {
+        var checker = new CompletenessChecker();
+        checker.ExpectMessage(Conversation, 1, [Alice, Bob], Alice);
+        checker.RecordDelivery(Bob, Conversation, 1);
+
+        Assert.False(checker.RecordCatchUp(Bob, Conversation, 1));
+        Assert.Equal(DeliveryOutcome.Duplicate, checker.RecordDelivery(Bob, Conversation, 1));
+    }
+
+    [Fact]
     public void Concurrent_deliveries_from_many_threads_are_all_counted()
     {
         var checker = new CompletenessChecker();

@@ -13,6 +13,12 @@ public enum DeliveryOutcome
 
     /// <summary>The recipient had this message already.</summary>
     Duplicate,
+
+    /// <summary>
+    /// The live copy of a message the recipient had already fetched while catching up: a client merges
+    /// it by seq, so it is neither a new delivery nor a duplicate.
+    /// </summary>
+    MergedWithCatchUp,
 }
 
 /// <summary>The verdict of a <see cref="CompletenessChecker"/>.</summary>
@@ -66,6 +72,13 @@ public sealed class CompletenessChecker
         {
             if (!inbox.Seqs.Add(seq))
             {
+                // A catch-up can read a committed message whose notice is still on its way; its live copy
+                // arrives once afterwards. Only a second live copy is a duplicate.
+                if (inbox.CaughtUpNotYetLive.Remove(seq))
+                {
+                    return DeliveryOutcome.MergedWithCatchUp;
+                }
+
                 inbox.Duplicates++;
                 return DeliveryOutcome.Duplicate;
             }
@@ -110,6 +123,7 @@ public sealed class CompletenessChecker
                 return false;
             }
 
+            inbox.CaughtUpNotYetLive.Add(seq);
             inbox.HighestSeq = Math.Max(inbox.HighestSeq, seq);
             return true;
         }
@@ -167,6 +181,8 @@ public sealed class CompletenessChecker
     private sealed class Inbox
     {
         public HashSet<long> Seqs { get; } = [];
+
+        public HashSet<long> CaughtUpNotYetLive { get; } = [];
 
         public long HighestSeq { get; set; }
 

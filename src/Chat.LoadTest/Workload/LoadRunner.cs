@@ -374,7 +374,7 @@ internal sealed class LoadRunner(LoadTestOptions options, ILoggerFactory loggers
 
         var now = NowMicros;
         var outcome = _checker.RecordDelivery(user.Account.Id, message.ConversationId, message.Seq);
-        if (outcome == DeliveryOutcome.Duplicate)
+        if (outcome is DeliveryOutcome.Duplicate or DeliveryOutcome.MergedWithCatchUp)
         {
             return;
         }
