@@ -32,6 +32,7 @@ internal sealed class ActivationData : IThreadPoolWorkItem, IRequestCompletionLi
     private long _lastActive;
     private long _keepAliveUntil;
     private object? _grain;
+    private TaskCompletionSource? _gone;
 
     public ActivationData(GrainId grainId, GrainClass grainClass, Catalog catalog)
     {
@@ -164,6 +165,31 @@ internal sealed class ActivationData : IThreadPoolWorkItem, IRequestCompletionLi
         }
     }
 
+    /// <summary>Completes once this activation is gone (deactivated, failed to activate, or aborted).</summary>
+    public Task WhenGone
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _lifecycle == Lifecycle.Invalid
+                    ? Task.CompletedTask
+                    : (_gone ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+            }
+        }
+    }
+
+    private void SignalGone()
+    {
+        TaskCompletionSource? gone;
+        lock (_lock)
+        {
+            gone = _gone;
+        }
+
+        gone?.TrySetResult();
+    }
+
     public void DelayDeactivation(TimeSpan timeSpan)
     {
         var until = _catalog.Time.GetTimestamp() + Timestamps.FromTimeSpan(_catalog.Time, timeSpan);
@@ -209,6 +235,7 @@ internal sealed class ActivationData : IThreadPoolWorkItem, IRequestCompletionLi
             timers = [.. _timers];
         }
 
+        SignalGone();
         foreach (var timer in timers)
         {
             timer.Dispose();
@@ -456,19 +483,41 @@ internal sealed class ActivationData : IThreadPoolWorkItem, IRequestCompletionLi
 
     private void RunStep(Step step, QueuedWork work, SendOrPostCallback? callback, object? state)
     {
+        if (step == Step.Continuation)
+        {
+            // A continuation runs in the execution context its await captured: its chain is already there.
+            RunContinuation(callback!, state);
+            return;
+        }
+
+        // Calls made by this turn serve this silo's work (and whatever the request served).
+        var previous = CallChain.Enter(work.Request?.Chain, _catalog.SelfChainId, _catalog.SelfOnlyChain);
+        try
+        {
+            RunTurnStep(step, work);
+        }
+        finally
+        {
+            CallChain.Restore(previous);
+        }
+    }
+
+    private void RunContinuation(SendOrPostCallback callback, object? state)
+    {
+        try
+        {
+            callback(state);
+        }
+        catch (Exception ex)
+        {
+            _catalog.Log.UnhandledContinuationException(GrainId, ex);
+        }
+    }
+
+    private void RunTurnStep(Step step, QueuedWork work)
+    {
         switch (step)
         {
-            case Step.Continuation:
-                try
-                {
-                    callback!(state);
-                }
-                catch (Exception ex)
-                {
-                    _catalog.Log.UnhandledContinuationException(GrainId, ex);
-                }
-
-                break;
             case Step.Activate:
                 _ = ActivateAsync();
                 break;
@@ -552,6 +601,7 @@ internal sealed class ActivationData : IThreadPoolWorkItem, IRequestCompletionLi
     {
         try
         {
+            await _catalog.BeforeActivateAsync(GrainId);
             var states = new List<ILoadableState>();
             _grain = _grainClass.Create(this, _catalog.Services, states);
             using var cancellation = new CancellationTokenSource(_catalog.Options.ActivationTimeout);
@@ -578,6 +628,7 @@ internal sealed class ActivationData : IThreadPoolWorkItem, IRequestCompletionLi
             }
 
             _catalog.OnActivationGone(this);
+            SignalGone();
             foreach (var work in failed)
             {
                 work.Request?.TryFail(ex);
@@ -634,6 +685,7 @@ internal sealed class ActivationData : IThreadPoolWorkItem, IRequestCompletionLi
         }
 
         _catalog.OnActivationGone(this);
+        SignalGone();
         _catalog.Metrics.ActivationRemoved(GrainType);
         _catalog.Log.Deactivated(GrainId, reason.ToString());
 

@@ -65,6 +65,49 @@ internal sealed class Catalog : IAsyncDisposable
 
     public IEnumerable<ActivationData> Activations => _activations.Values;
 
+    /// <summary>This silo's id in call chains (0 until it has an address, and in tests without one).</summary>
+    public long SelfChainId { get; private set; }
+
+    /// <summary>The chain of a turn that serves no other silo's work: just this silo (shared, never changed).</summary>
+    public long[]? SelfOnlyChain { get; private set; }
+
+    /// <summary>Names this silo in the call chains of its grains' turns.</summary>
+    public void SetSelf(long chainId)
+    {
+        SelfChainId = chainId;
+        SelfOnlyChain = [chainId];
+    }
+
+    /// <summary>
+    /// Runs before each activation here starts (set by a clustered silo: waits until no other silo
+    /// still runs the grain).
+    /// </summary>
+    public Func<GrainId, Task>? BeforeActivate { get; set; }
+
+    public Task BeforeActivateAsync(GrainId grainId) => BeforeActivate?.Invoke(grainId) ?? Task.CompletedTask;
+
+    /// <summary>
+    /// Deactivates this silo's activation of a grain, if there is one, and waits until it is gone
+    /// (at most <paramref name="timeout"/>: a turn that does not end must not stall the caller forever).
+    /// </summary>
+    public async Task ReleaseAsync(GrainId grainId, DeactivationReason reason, TimeSpan timeout)
+    {
+        if (!_activations.TryGetValue(grainId, out var activation))
+        {
+            return;
+        }
+
+        activation.Deactivate(reason);
+        try
+        {
+            await activation.WhenGone.WaitAsync(timeout).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            Log.ReleaseTimedOut(grainId, timeout);
+        }
+    }
+
     /// <summary>Where requests go when their activation deactivated before running them.</summary>
     public void SetRedispatch(Action<GrainRequest> redispatch) => _redispatch = redispatch;
 

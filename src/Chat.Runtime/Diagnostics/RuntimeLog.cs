@@ -40,6 +40,12 @@ internal sealed partial class RuntimeLog(ILogger<RuntimeLog> logger)
     [LoggerMessage(1012, LogLevel.Warning, "Could not {Step} while stopping; continuing")]
     public partial void StopStepFailed(string step, Exception exception);
 
+    [LoggerMessage(1013, LogLevel.Warning, "Handing {GrainId} over to its new owner: its activation here was still busy after {Timeout}")]
+    public partial void ReleaseTimedOut(GrainId grainId, TimeSpan timeout);
+
+    [LoggerMessage(1014, LogLevel.Warning, "Activating {GrainId} without word from every previous owner (after {Timeout}); storage versions still guard its state")]
+    public partial void HandoffIncomplete(GrainId grainId, TimeSpan timeout, Exception exception);
+
     [LoggerMessage(1011, LogLevel.Warning, "{Count} activations were still alive when the silo stopped")]
     public partial void ActivationsLeftAtShutdown(int count);
 }

@@ -1,4 +1,5 @@
 using Chat.Runtime.Activation;
+using Chat.Runtime.Invocation;
 using Chat.Runtime.Membership;
 using Chat.Runtime.Messaging;
 using Chat.Runtime.Placement;
@@ -29,6 +30,7 @@ internal sealed class SiloCluster : IAsyncDisposable
     private MembershipViewKeeper? _keeper;
     private SiloMembershipService? _membership;
     private GrainCallRouter? _router;
+    private ActivationHandoff? _handoff;
     private int _disposed;
     private readonly Streams.StreamDelivery _streams;
     private readonly Diagnostics.RuntimeMetrics _metrics;
@@ -84,13 +86,20 @@ internal sealed class SiloCluster : IAsyncDisposable
         };
         _listener = new SiloListener(_options.Port, _messages);
         Address = new SiloAddress(_options.AdvertisedHost, _listener.Port, generation);
+        _catalog.SetSelf(CallChain.IdOf(Address.Value));
         hello = hello with { SiloAddress = Address.ToString() };
         _messages.UpdateHello(hello);
 
         var table = new MembershipTable(_database.DataSource, _silo.ClusterId);
         _keeper = new MembershipViewKeeper(table, _database.DataSource, _options.ProbeInterval, _loggers.CreateLogger<MembershipViewKeeper>());
         _membership = new SiloMembershipService(Address.Value, _silo.Name, table, _keeper, _options, _loggers.CreateLogger<SiloMembershipService>());
-        _router = new GrainCallRouter(_catalog, _messages, _keeper, Address);
+        _router = new GrainCallRouter(_catalog, _messages, _keeper, Address)
+        {
+            Control = new SiloControl(_catalog, _keeper, Address.Value),
+        };
+        var handoffTimeout = TimeSpan.FromTicks(Math.Min((_messaging.ResponseTimeout / 2).Ticks, _catalog.Options.DeactivationTimeout.Ticks));
+        _handoff = new ActivationHandoff(_keeper, Address.Value, () => _catalog.GrainFactory, _time, _catalog.Options.DeactivationTimeout + _messaging.ResponseTimeout, handoffTimeout, _catalog.Log);
+        _catalog.BeforeActivate = _handoff.BeforeActivateAsync;
         _keeper.ViewChanged += OnViewChanged;
         _membership.Fenced += OnFenced;
         _streams.Attach(_messages, Address.Value);
@@ -113,6 +122,11 @@ internal sealed class SiloCluster : IAsyncDisposable
             {
                 _messages!.DisconnectSilo(member.Address, "declared dead");
             }
+        }
+
+        if (!view.PlacementSilos.SequenceEqual(old.PlacementSilos))
+        {
+            _handoff?.OnPlacementChanged();
         }
 
         // Stream grains may have moved or restarted: reattach our subscriptions now, not at the next renewal.
@@ -157,7 +171,9 @@ internal sealed class SiloCluster : IAsyncDisposable
             // Our grains are gone and we refuse everything, so saying we are dead now is safe, and
             // it is what moves callers on: until then they keep re-trying our grains here. Then
             // keep answering (refusals, our own calls' responses) until the traffic stops, so no
-            // caller loses a request to a closed connection.
+            // caller loses a request to a closed connection. From the moment we say so, others may
+            // activate our grains: nothing may run here any more.
+            _router!.AcceptingLocal = false;
             await _membership.LeaveAsync(cancellationToken).ConfigureAwait(false);
             await _messages!.DrainAsync(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(5)).ConfigureAwait(false);
         }

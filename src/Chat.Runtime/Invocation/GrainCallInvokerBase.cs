@@ -33,6 +33,7 @@ internal abstract class GrainCallInvokerBase : IGrainCallInvoker, IClusterClient
     public void Send(GrainReference target, GrainRequest request)
     {
         request.Target = target.GrainId;
+        request.Chain = CallChain.Current;
         var now = _time.GetTimestamp();
         request.SentTimestamp = now;
         var timeout = GrainCallTimeout.Current ?? request.Timeout ?? _defaultTimeout;

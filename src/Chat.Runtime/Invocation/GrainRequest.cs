@@ -71,6 +71,9 @@ public abstract class GrainRequest
     /// <summary>How many times the request was re-routed after a "moved" answer.</summary>
     internal int Hops { get; set; }
 
+    /// <summary>The silos whose grain turns this call serves (see <see cref="CallChain"/>); null from outside any turn.</summary>
+    internal long[]? Chain { get; set; }
+
     /// <summary>Completes the request with a result read from JSON (a remote response).</summary>
     internal abstract void CompleteFromJson(ReadOnlySequence<byte> json, JsonSerializerOptions options);
 

@@ -21,6 +21,9 @@ internal readonly record struct IncomingRequest(GrainRequest Request, long Sende
 /// </summary>
 internal sealed partial class MessageCenter : IFrameHandler, IAsyncDisposable
 {
+    /// <summary>More silos than any cluster of ours has: a longer chain is a malformed frame.</summary>
+    private const int MaxChainLength = 64;
+
     private readonly ConcurrentDictionary<long, PendingCall> _pending = new();
     private readonly ConcurrentDictionary<SiloAddress, OutboundPeer> _peers = new();
     private readonly ConcurrentDictionary<Connection, byte> _connections = new();
@@ -371,6 +374,13 @@ internal sealed partial class MessageCenter : IFrameHandler, IAsyncDisposable
             var remaining = request.DeadlineTimestamp == 0 ? -1 : (int)Math.Clamp(_time.GetElapsedTime(_time.GetTimestamp(), request.DeadlineTimestamp).TotalMilliseconds, 0, int.MaxValue);
             builder.WriteInt32(remaining);
             builder.WriteInt64(viewVersion);
+            var chain = request.Chain ?? [];
+            builder.WriteByte((byte)chain.Length);
+            foreach (var silo in chain)
+            {
+                builder.WriteInt64(silo);
+            }
+
             builder.WriteString(request.Target.Type);
             builder.WriteString(request.Target.Key);
             builder.WriteString(request.InterfaceName);
@@ -486,6 +496,7 @@ internal sealed partial class MessageCenter : IFrameHandler, IAsyncDisposable
             oneWay = ((RequestFrameFlags)reader.ReadByte() & RequestFrameFlags.OneWay) != 0;
             var remainingMs = reader.ReadInt32();
             viewVersion = reader.ReadInt64();
+            var chain = ReadChain(ref reader);
             var grainType = reader.ReadString();
             var grainKey = reader.ReadString();
             var interfaceName = reader.ReadString();
@@ -495,6 +506,7 @@ internal sealed partial class MessageCenter : IFrameHandler, IAsyncDisposable
             json.Read();
             request.ReadArguments(ref json, _json);
             request.Target = new GrainId(grainType, grainKey);
+            request.Chain = chain;
             var now = _time.GetTimestamp();
             request.SentTimestamp = now;
             request.DeadlineTimestamp = remainingMs < 0 ? 0 : now + Timestamps.FromTimeSpan(_time, TimeSpan.FromMilliseconds(Math.Max(1, remainingMs)));
@@ -512,7 +524,7 @@ internal sealed partial class MessageCenter : IFrameHandler, IAsyncDisposable
             Interlocked.Increment(ref _incomingInFlight);
         }
 
-        request.ResponseSink = oneWay ? OneWaySink : new ConnectionResponseSink(this, connection);
+        request.ResponseSink = oneWay ? OneWaySink : new ConnectionResponseSink(this, connection, correlationId);
         var handler = OnRequest;
         if (handler is null)
         {
@@ -521,6 +533,28 @@ internal sealed partial class MessageCenter : IFrameHandler, IAsyncDisposable
         }
 
         handler(new IncomingRequest(request, viewVersion, connection));
+    }
+
+    private static long[]? ReadChain(ref FrameBodyReader reader)
+    {
+        var count = reader.ReadByte();
+        if (count == 0)
+        {
+            return null;
+        }
+
+        if (count > MaxChainLength)
+        {
+            throw new InvalidDataException($"A call chain of {count} silos is longer than {MaxChainLength}.");
+        }
+
+        var chain = new long[count];
+        for (var i = 0; i < count; i++)
+        {
+            chain[i] = reader.ReadInt64();
+        }
+
+        return chain;
     }
 
     /// <summary>Makes an empty request for (interface name, method id); silos set it.</summary>
@@ -637,12 +671,15 @@ internal sealed partial class MessageCenter : IFrameHandler, IAsyncDisposable
     /// <summary>Marks sinks that answer a caller in another process.</summary>
     internal interface IRemoteResponseSink : IResponseSink;
 
-    /// <summary>Writes a request's outcome back on the connection it came from.</summary>
-    private sealed class ConnectionResponseSink(MessageCenter center, Connection connection) : IRemoteResponseSink
+    /// <summary>
+    /// Writes a request's outcome back on the connection it came from, under the caller's correlation
+    /// id: kept here, because a request passed on to another silo gets a new id for that hop.
+    /// </summary>
+    private sealed class ConnectionResponseSink(MessageCenter center, Connection connection, long correlationId) : IRemoteResponseSink
     {
         public void OnResult<T>(GrainRequest<T> request, T result)
         {
-            center.SendResponse(connection, request.CorrelationId, result);
+            center.SendResponse(connection, correlationId, result);
             Interlocked.Decrement(ref center._incomingInFlight);
         }
 
@@ -657,10 +694,10 @@ internal sealed partial class MessageCenter : IFrameHandler, IAsyncDisposable
             switch (exception)
             {
                 case RerouteException reroute:
-                    center.SendReroute(connection, request.CorrelationId, reroute.Status, reroute.ViewVersion);
+                    center.SendReroute(connection, correlationId, reroute.Status, reroute.ViewVersion);
                     break;
                 default:
-                    center.SendError(connection, request.CorrelationId, exception);
+                    center.SendError(connection, correlationId, exception);
                     break;
             }
         }

@@ -51,10 +51,27 @@ internal sealed class GrainCallRouter
     /// </summary>
     public bool AcceptingLocal { get; set; } = true;
 
+    /// <summary>
+    /// While leaving, a request made on behalf of one of our own grain turns, even by way of other
+    /// silos, still runs here: refusing it would make that turn, and with it our deactivation, wait
+    /// for a view in which we are gone, which only comes after the deactivation. Others activate our
+    /// grains only once we are dead, and we stop this (<see cref="AcceptingLocal"/>) before that.
+    /// </summary>
+    private bool FinishesOwnWork(GrainRequest request) => AcceptingLocal && CallChain.Contains(request.Chain, _catalog?.SelfChainId ?? 0);
+
+    /// <summary>Answers <see cref="ISiloControl"/> requests addressed to this silo.</summary>
+    public ISiloControl? Control { get; set; }
+
     /// <summary>Routes a request made in this process.</summary>
     public void Route(GrainRequest request)
     {
         var view = _keeper.Current;
+        if (request.Target.Type == SiloControl.GrainType)
+        {
+            RouteToSilo(request, view);
+            return;
+        }
+
         SiloAddress owner;
         try
         {
@@ -69,7 +86,7 @@ internal sealed class GrainCallRouter
         if (_self is { } self && owner == self)
         {
             var remote = request.ResponseSink is MessageCenter.IRemoteResponseSink;
-            if (_accepting || (AcceptingLocal && !remote && !request.IsOneWay))
+            if (_accepting || FinishesOwnWork(request) || (AcceptingLocal && !remote && !request.IsOneWay))
             {
                 _catalog!.Enqueue(request);
             }
@@ -94,7 +111,13 @@ internal sealed class GrainCallRouter
     private void OnIncoming(IncomingRequest incoming)
     {
         var view = _keeper.Current;
-        if (!_accepting)
+        if (incoming.Request.Target.Type == SiloControl.GrainType)
+        {
+            RouteToSilo(incoming.Request, view);
+            return;
+        }
+
+        if (!_accepting && !FinishesOwnWork(incoming.Request))
         {
             if (incoming.Request.IsOneWay)
             {
@@ -117,6 +140,34 @@ internal sealed class GrainCallRouter
         Dispatch(incoming.Request, view);
     }
 
+    /// <summary>A request for one silo, not for a grain's owner: it runs there whatever the view says.</summary>
+    private void RouteToSilo(GrainRequest request, ClusterView view)
+    {
+        SiloAddress target;
+        try
+        {
+            target = SiloAddress.Parse(request.Target.Key);
+        }
+        catch (FormatException ex)
+        {
+            request.TryFail(ex);
+            return;
+        }
+
+        if (target != _self)
+        {
+            _messages.SendRequest(target, request, view.Version);
+        }
+        else if (Control is { } control)
+        {
+            request.Execute(control);
+        }
+        else
+        {
+            request.TryFail(new SiloUnavailableException("This silo does not answer control requests yet."));
+        }
+    }
+
     private async Task CatchUpThenDispatchAsync(IncomingRequest incoming)
     {
         var view = await _keeper.WaitForVersionAsync(incoming.SenderViewVersion, TimeSpan.FromSeconds(5)).ConfigureAwait(false);
@@ -136,7 +187,7 @@ internal sealed class GrainCallRouter
             return;
         }
 
-        if (owner == _self && _accepting)
+        if (owner == _self && (_accepting || FinishesOwnWork(request)))
         {
             _catalog!.Enqueue(request);
         }

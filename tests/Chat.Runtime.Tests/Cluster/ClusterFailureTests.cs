@@ -135,6 +135,90 @@ public sealed class ClusterFailureTests(PostgresDatabaseFixture database, ITestO
         Assert.False(string.IsNullOrEmpty(answeredFrom));
     }
 
+    [Fact]
+    public async Task A_stopping_silo_serves_calls_that_come_back_to_it_through_another_silo_on_behalf_of_its_own_turn()
+    {
+        await using var cluster = await StartAsync(2);
+        var leaving = cluster.Silos[1];
+        var staying = cluster.Silos[0];
+        var relayKey = await FirstKeyOnAsync(i => cluster.Client.GetGrain<IRelayGrain>($"cycle-relay-{i}").WhereAmI(), leaving.Address.ToString(), "cycle-relay");
+        var viaKey = await FirstKeyOnAsync(i => cluster.Client.GetGrain<IRelayGrain>($"cycle-via-{i}").WhereAmI(), staying.Address.ToString(), "cycle-via");
+        var targetKey = await FirstKeyOnAsync(i => cluster.Client.GetGrain<IAppendGrain>($"cycle-target-{i}").WhereAmI(), leaving.Address.ToString(), "cycle-target");
+
+        var call = cluster.Client.GetGrain<IRelayGrain>(relayKey).AskThroughWhenOpened(viaKey, targetKey);
+        await Probe.WaitUntilAsync(() => _probe.Events.Contains($"{relayKey} started"), Timeout);
+        var stop = cluster.StopSiloAsync(leaving);
+        await Probe.WaitUntilAsync(() => !leaving.State.IsActive, Timeout, "the silo should begin to stop");
+        _probe.Gate(relayKey).SetResult();
+
+        // relay (stopping silo) -> via (other silo) -> target (stopping silo): the last hop serves the
+        // stopping silo's own turn, so it runs there. Refused, it could only run once that silo is
+        // dead, which waits for the relay's turn: each would wait for the other.
+        var answeredFrom = await call.WaitAsync(Timeout);
+        await stop.WaitAsync(Timeout);
+        Assert.Equal(leaving.Address.ToString(), answeredFrom);
+    }
+
+    [Fact]
+    public async Task A_call_queued_on_a_grain_that_moves_to_a_joining_silo_is_answered_by_the_new_owner()
+    {
+        await using var cluster = await StartAsync(1);
+        var (keys, held) = await HoldRelaysAsync(cluster, "queued");
+        // Queued behind the held turns on the only silo, before anyone knows of the next one.
+        var places = keys.Select(k => cluster.Client.GetGrain<IRelayGrain>(k).WhereAmI()).ToArray();
+
+        var joined = await cluster.StartAdditionalSiloAsync();
+        await cluster.WaitForLivenessToStabilizeAsync();
+        foreach (var key in keys)
+        {
+            _probe.Gate(key).SetResult();
+        }
+
+        // The old owner passes the queued calls of the grains that moved on to the new owner, and
+        // relays each answer back to the caller it came from.
+        await Task.WhenAll(held).WaitAsync(Timeout);
+        var answered = await Task.WhenAll(places).WaitAsync(Timeout);
+        Assert.Contains(joined.Address.ToString(), answered);
+    }
+
+    private async Task<(string[] Keys, Task<string>[] Held)> HoldRelaysAsync(TestCluster cluster, string prefix)
+    {
+        var keys = Enumerable.Range(0, 24).Select(i => $"{prefix}-{i}").ToArray();
+        var held = keys.Select(k => cluster.Client.GetGrain<IRelayGrain>(k).AskWhenOpened(prefix + "-target")).ToArray();
+        await Probe.WaitUntilAsync(() => keys.All(k => _probe.Events.Contains($"{k} started")), Timeout, "every relay should be in its held turn");
+        return (keys, held);
+    }
+
+    [Fact]
+    public async Task A_grain_moving_to_a_joining_silo_is_not_activated_there_before_its_old_activation_is_gone()
+    {
+        await using var cluster = await StartAsync(1);
+        var (keys, held) = await HoldRelaysAsync(cluster, "handoff");
+
+        var joined = await cluster.StartAdditionalSiloAsync();
+        await cluster.WaitForLivenessToStabilizeAsync();
+        // Queued behind the held turns: the grains that moved are asked for at the new silo.
+        var places = keys.Select(k => cluster.Client.GetGrain<IRelayGrain>(k).WhereAmI()).ToArray();
+        foreach (var key in keys)
+        {
+            _probe.Gate(key).SetResult();
+        }
+
+        await Task.WhenAll(held).WaitAsync(Timeout);
+        var answered = await Task.WhenAll(places).WaitAsync(Timeout);
+        Assert.Contains(joined.Address.ToString(), answered);
+
+        // Per grain, activations and deactivations alternate: never two activations at once.
+        foreach (var key in keys)
+        {
+            var lifecycle = _probe.Events.Where(e => e.StartsWith(key + " activated", StringComparison.Ordinal) || e.StartsWith(key + " deactivated", StringComparison.Ordinal)).ToArray();
+            for (var i = 0; i < lifecycle.Length; i++)
+            {
+                Assert.True(lifecycle[i].Contains(i % 2 == 0 ? " activated " : " deactivated ", StringComparison.Ordinal), $"{key}: {string.Join(", ", lifecycle)}");
+            }
+        }
+    }
+
     private static async Task<string> FirstKeyOnAsync(Func<int, Task<string>> whereIs, string address, string prefix)
     {
         for (var i = 0; i < 200; i++)
