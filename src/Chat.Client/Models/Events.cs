@@ -112,8 +112,11 @@ public sealed record UnreadChangedEvent : ChatEvent
     public int UnreadConversations { get; init; }
 }
 
-/// <summary><c>typing</c> (ephemeral; expires after 5 s unless renewed).</summary>
-public sealed record TypingEvent(Guid ConversationId, Guid UserId, string? DisplayName);
+/// <summary>
+/// <c>typing</c> (ephemeral): show the indicator for <see cref="ExpiresInMs"/> (5 s by default) unless renewed;
+/// null when the server did not say.
+/// </summary>
+public sealed record TypingEvent(Guid ConversationId, Guid UserId, string? DisplayName, int? ExpiresInMs = null);
 
 /// <summary><c>presence</c> (ephemeral).</summary>
 public sealed record PresenceEvent(Guid UserId, PresenceStatus Status, DateTimeOffset? LastSeenAt);

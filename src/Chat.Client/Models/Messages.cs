@@ -12,6 +12,8 @@ public sealed record ReactionGroup(string Emoji, int Count, IReadOnlyList<Guid> 
 /// <summary>
 /// A message (SPEC section 12). A deleted message is a tombstone: no content, no attachments,
 /// <see cref="DeletedAt"/> set. <see cref="Seq"/> is per conversation, gapless, from 1.
+/// <see cref="SystemEvent"/> says what a system message reports ("created", "joined", "renamed",
+/// "left", "removed"); null for text messages.
 /// </summary>
 public sealed record ChatMessage(
     Guid Id,
@@ -27,7 +29,8 @@ public sealed record ChatMessage(
     DateTimeOffset CreatedAt,
     DateTimeOffset? EditedAt,
     DateTimeOffset? DeletedAt,
-    string? ClientMessageId);
+    string? ClientMessageId,
+    string? SystemEvent = null);
 
 /// <summary>
 /// A send (REST body and the hub's <c>SendMessage</c> argument). <see cref="ClientMessageId"/> makes it

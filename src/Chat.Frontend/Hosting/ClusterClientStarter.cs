@@ -1,10 +1,13 @@
 namespace Chat.Frontend.Hosting;
 
 /// <summary>
-/// Starts the cluster client in the background and retries until it succeeds. The runtime's client
-/// fails its start when PostgreSQL is unreachable or the membership table does not exist yet (a
-/// frontend started before the first silo applied its migrations); a frontend should rather come up,
-/// answer 503 UNAVAILABLE and report not-ready until the cluster is there.
+/// Starts the cluster client in the background (retrying should its start fail), so that the host does
+/// not wait for it: the client's start reads the membership table once, and although an unreachable
+/// PostgreSQL or a missing table no longer fails it, that read lasts as long as connecting does — up to
+/// the connection string's <c>Timeout</c> (15 s by default) when the server accepts connections but does
+/// not answer. Kestrel starts after every hosted service, so without this the frontend would not even
+/// answer <c>/health/live</c> meanwhile; with it, the frontend comes up at once, answers 503 UNAVAILABLE
+/// and reports not-ready until the cluster is there.
 /// </summary>
 internal sealed partial class ClusterClientStarter(IHostedService client, ILogger<ClusterClientStarter> logger) : IHostedService
 {

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Net;
+using System.Net.Sockets;
 using System.Text.Json;
 using Chat.Testing;
 using Chat.Frontend.Hosting;
@@ -56,6 +58,32 @@ public sealed class FrontendHostTests(PostgresDatabaseFixture database) : IClass
 
         Assert.Equal(HttpStatusCode.OK, live.StatusCode);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+    }
+
+    [Fact]
+    public async Task Live_answers_at_once_while_PostgreSQL_accepts_connections_but_never_answers()
+    {
+        // The OS completes the connections (backlog) and nobody answers them, so the cluster client's first
+        // membership read waits for the connection string's Timeout; ClusterClientStarter keeps that off the host's start.
+        using var silentServer = new TcpListener(IPAddress.Loopback, 0);
+        silentServer.Start();
+        var port = ((IPEndPoint)silentServer.LocalEndpoint).Port;
+        var started = Stopwatch.StartNew();
+
+        await using var factory = CreateFactory($"Host=127.0.0.1;Port={port};Username=postgres;Database=chat;Timeout=100");
+        try
+        {
+            using var client = factory.CreateClient();
+            var live = await client.GetAsync("/health/live").WaitAsync(Timeout);
+
+            Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+            Assert.True(started.Elapsed < TimeSpan.FromSeconds(30), $"The frontend took {started.Elapsed} to answer /health/live.");
+        }
+        finally
+        {
+            // Resets the pending connections, so the read fails now and the frontend stops without waiting for the Timeout.
+            silentServer.Stop();
+        }
     }
 
     [Fact]
