@@ -102,7 +102,14 @@ public sealed partial class MembershipViewKeeper : IAsyncDisposable
 
             try
             {
-                await RefreshAsync(_stop.Token).ConfigureAwait(false);
+                if ((await RefreshAsync(_stop.Token).ConfigureAwait(false)).Version >= version)
+                {
+                    continue;
+                }
+
+                // The version does not exist yet (someone is about to write it): read again soon, but
+                // do not spin on the database until then.
+                await Task.WhenAny(changed, Task.Delay(TimeSpan.FromMilliseconds(25))).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is NpgsqlException or TimeoutException or OperationCanceledException)
             {
