@@ -46,7 +46,12 @@ public interface IConversationGrain : IGrainWithGuidKey
     /// <summary>Moves the caller's read position up to <paramref name="seq"/> (default: the latest). Never moves it back.</summary>
     Task<ReadState> MarkRead(Guid userId, long? seq = null);
 
-    /// <summary>The frontend pushed messages up to <paramref name="seq"/> to a client of <paramref name="userId"/>.</summary>
+    /// <summary>
+    /// The frontend pushed messages up to <paramref name="seq"/> to a client of <paramref name="userId"/>.
+    /// Interleaves with other calls: it only moves a position in memory (saved a moment later), and
+    /// there is one per message and recipient, so it must not queue behind sends.
+    /// </summary>
+    [AlwaysInterleave]
     Task MarkDelivered(Guid userId, long seq);
 
     /// <summary>

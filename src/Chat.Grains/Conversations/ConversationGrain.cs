@@ -13,8 +13,9 @@ namespace Chat.Grains.Conversations;
 /// <summary>
 /// A conversation: participants and roles, the newest messages in memory, read positions and unread
 /// counters, seq assignment. PostgreSQL is the source of truth: every change is committed before it
-/// is applied in memory and acknowledged, then fanned out to the participants' user grains with
-/// one-way calls (conversation → user only, never back, so there are no call cycles).
+/// is applied in memory, told to the participants' user grains (awaited and retried, so an
+/// acknowledged message reaches every participant; conversation → user only, never back, so there
+/// are no call cycles), then acknowledged.
 /// Split by facet: membership, messages, reading (history, receipts, read positions).
 /// </summary>
 internal sealed partial class ConversationGrain : Grain, IConversationGrain
@@ -59,6 +60,9 @@ internal sealed partial class ConversationGrain : Grain, IConversationGrain
         await CountUnreadAsync(connection);
         ChatLog.ConversationLoaded(_logger, Id, _state.LastSeq, _state.Participants.Count, _window.Count);
     }
+
+    /// <inheritdoc />
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => SaveDeliveredAsync();
 
     private static async Task<ConversationState?> LoadStateAsync(NpgsqlConnection connection, Guid id)
     {

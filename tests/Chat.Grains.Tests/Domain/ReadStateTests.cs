@@ -90,6 +90,47 @@ public sealed class ReadStateTests(ChatSiloFixture fixture) : IClassFixture<Chat
     }
 
     [Fact]
+    public async Task Delivered_positions_are_saved_to_PostgreSQL_together_shortly_after_the_receipts_and_never_move_back()
+    {
+        var a = await Silo.RegisterAsync("ann");
+        var b = await Silo.RegisterAsync("ben");
+        var c = await Silo.RegisterAsync("cat");
+        var org = await Silo.OrganizationAsync(a, b, c);
+        var group = await Silo.GroupAsync(org, a, "Delivered", b, c);
+        await Silo.SendAsync(group.Id, a, "one");
+        var two = await Silo.SendAsync(group.Id, a, "two");
+        var conversation = Silo.Conversation(group.Id);
+
+        await conversation.MarkDelivered(b.Id, two.Seq).WaitAsync(ChatSilo.Timeout);
+        await conversation.MarkDelivered(c.Id, two.Seq - 1).WaitAsync(ChatSilo.Timeout);
+        await conversation.MarkDelivered(c.Id, two.Seq).WaitAsync(ChatSilo.Timeout);
+        await conversation.MarkDelivered(b.Id, two.Seq - 1).WaitAsync(ChatSilo.Timeout);
+        await conversation.MarkDelivered(b.Id, two.Seq + 100).WaitAsync(ChatSilo.Timeout);
+
+        var saved = await ChatSilo.EventuallyAsync(
+            () => DeliveredPositionsAsync(group.Id),
+            positions => positions.GetValueOrDefault(b.Id) == two.Seq && positions.GetValueOrDefault(c.Id) == two.Seq,
+            "both delivered positions saved");
+        Assert.Equal(0, saved[a.Id]);
+    }
+
+    private async Task<Dictionary<Guid, long>> DeliveredPositionsAsync(Guid conversationId)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(fixture.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand("SELECT user_id, last_delivered_seq FROM conversation_participants WHERE conversation_id = $1", connection);
+        command.Parameters.AddWithValue(conversationId);
+        await using var reader = await command.ExecuteReaderAsync();
+        var positions = new Dictionary<Guid, long>();
+        while (await reader.ReadAsync())
+        {
+            positions[reader.GetGuid(0)] = reader.GetInt64(1);
+        }
+
+        return positions;
+    }
+
+    [Fact]
     public async Task Muted_conversations_still_count_unread()
     {
         var a = await Silo.RegisterAsync("ann");
