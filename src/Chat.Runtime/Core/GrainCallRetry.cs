@@ -25,36 +25,62 @@ public static class GrainCallRetry
     public static async Task RunAsync(Func<Task> call, TimeSpan? budget = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(call);
-        await RunAsync(
-            async () =>
+        // Its own loop rather than a wrapper around the generic one: this sits on the fan-out path
+        // (every notice of every message), where an extra async layer per call shows.
+        var backoff = new Backoff(budget, cancellationToken);
+        while (true)
+        {
+            try
             {
+                // ConfigureAwait(true): inside a grain the retry continues on the grain's turn.
                 await call().ConfigureAwait(true);
-                return true;
-            },
-            budget,
-            cancellationToken).ConfigureAwait(true);
+                return;
+            }
+            catch (SiloUnavailableException) when (backoff.MayRetry)
+            {
+            }
+
+            await backoff.PauseAsync().ConfigureAwait(true);
+        }
     }
 
     /// <summary>As <see cref="RunAsync(Func{Task}, TimeSpan?, CancellationToken)"/>, for a call with a result.</summary>
     public static async Task<T> RunAsync<T>(Func<Task<T>> call, TimeSpan? budget = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(call);
-        var limit = budget ?? DefaultBudget;
-        var started = Stopwatch.GetTimestamp();
-        var delay = FirstDelay;
+        var backoff = new Backoff(budget, cancellationToken);
         while (true)
         {
             try
             {
-                // ConfigureAwait(true): inside a grain the retry continues on the grain's turn.
                 return await call().ConfigureAwait(true);
             }
-            catch (SiloUnavailableException) when (Stopwatch.GetElapsedTime(started) + delay < limit && !cancellationToken.IsCancellationRequested)
+            catch (SiloUnavailableException) when (backoff.MayRetry)
             {
             }
 
-            await Task.Delay(delay, cancellationToken).ConfigureAwait(true);
-            delay = delay * 2 < MaxDelay ? delay * 2 : MaxDelay;
+            await backoff.PauseAsync().ConfigureAwait(true);
+        }
+    }
+
+    /// <summary>
+    /// The retry schedule of one call: doubling pauses up to <see cref="MaxDelay"/>, within the budget.
+    /// A struct kept in the caller's state machine, so a call that succeeds at once allocates nothing
+    /// for it.
+    /// </summary>
+    private struct Backoff(TimeSpan? budget, CancellationToken cancellationToken)
+    {
+        private readonly TimeSpan _limit = budget ?? DefaultBudget;
+        private readonly long _started = Stopwatch.GetTimestamp();
+        private TimeSpan _delay = FirstDelay;
+
+        public readonly bool MayRetry => Stopwatch.GetElapsedTime(_started) + _delay < _limit && !cancellationToken.IsCancellationRequested;
+
+        public Task PauseAsync()
+        {
+            var delay = _delay;
+            _delay = delay * 2 < MaxDelay ? delay * 2 : MaxDelay;
+            return Task.Delay(delay, cancellationToken);
         }
     }
 }
