@@ -22,6 +22,22 @@ public sealed class SchedulingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_request_that_released_its_turn_lets_the_next_one_run_and_is_answered_when_it_returns()
+    {
+        var key = Guid.NewGuid();
+        var grain = _silo.GrainFactory.GetGrain<IReleasingGrain>(key);
+        var first = grain.CountThenWaitAfterRelease();
+        await Probe.WaitUntilAsync(() => _silo.Probe.Events.Contains($"{key} released"), Timeout);
+
+        // Without the release this would wait for the first request, which waits for the gate.
+        Assert.Equal(2, await grain.Count().WaitAsync(Timeout));
+        Assert.False(first.IsCompleted);
+
+        _silo.Probe.Gate(key.ToString()).SetResult();
+        Assert.Equal(1, await first.WaitAsync(Timeout));
+    }
+
+    [Fact]
     public async Task A_reentrant_grain_interleaves_requests_at_awaits()
     {
         var grain = _silo.GrainFactory.GetGrain<IReentrantGrain>(1);

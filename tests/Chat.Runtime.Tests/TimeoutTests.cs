@@ -6,6 +6,7 @@ namespace Chat.Runtime.Tests;
 public sealed class TimeoutTests : IAsyncLifetime
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+    private readonly Guid _releasedKey = Guid.NewGuid();
     private SingleSilo _silo = null!;
 
     public async Task InitializeAsync() => _silo = await SingleSilo.StartAsync(configuration: new()
@@ -16,7 +17,7 @@ public sealed class TimeoutTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        foreach (var gate in new[] { "t1", "t2", "t3", "t4", "t5" })
+        foreach (var gate in new[] { "t1", "t2", "t3", "t4", "t5", _releasedKey.ToString() })
         {
             _silo.Probe.Gate(gate).TrySetResult();
         }
@@ -74,5 +75,13 @@ public sealed class TimeoutTests : IAsyncLifetime
         // The grain is free again and the expired request never ran.
         await grain.Record(1).WaitAsync(Timeout);
         Assert.Equal(0, _silo.Probe.Count("expired:hang-started"));
+    }
+
+    [Fact]
+    public async Task A_request_that_released_its_turn_still_fails_with_a_timeout_when_it_never_returns()
+    {
+        var grain = _silo.GrainFactory.GetGrain<IReleasingGrain>(_releasedKey);
+        await Assert.ThrowsAsync<GrainCallTimeoutException>(() => grain.CountThenWaitAfterRelease().WaitAsync(Timeout));
+        Assert.Contains($"{_releasedKey} released", _silo.Probe.Events);
     }
 }

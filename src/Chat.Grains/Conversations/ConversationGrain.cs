@@ -28,6 +28,7 @@ internal sealed partial class ConversationGrain : Grain, IConversationGrain
     private readonly List<StoredMessage> _window = [];
     private readonly Dictionary<Guid, StoredMessage> _byId = [];
     private readonly Dictionary<(Guid Sender, string ClientId), StoredMessage> _byClientId = [];
+    private readonly NoticeQueue _notices = new();
     private ConversationState? _state;
 
     public ConversationGrain(
@@ -62,7 +63,12 @@ internal sealed partial class ConversationGrain : Grain, IConversationGrain
     }
 
     /// <inheritdoc />
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => SaveDeliveredAsync();
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        // The next activation (maybe on another silo) must not tell anyone anything before these.
+        await _notices.DrainAsync(GrainCallRetry.DefaultBudget);
+        await SaveDeliveredAsync();
+    }
 
     private static async Task<ConversationState?> LoadStateAsync(NpgsqlConnection connection, Guid id)
     {
@@ -255,13 +261,17 @@ internal sealed partial class ConversationGrain : Grain, IConversationGrain
     // ---- notifications: conversation → user, awaited ----------------------------------------------
     // Every participant's user grain is told in parallel, and the change is acknowledged only once all
     // of them took it: an acknowledged message reaches every inbox and stream even when a user grain's
-    // silo dies meanwhile (retried until it is reactivated elsewhere). Waiting also keeps each user's
-    // notices in this conversation's order. A user grain still unreachable after the retry budget is
-    // logged and skipped: the change is stored, and that user's clients get it when they resync.
+    // silo dies meanwhile (retried until it is reactivated elsewhere). A send ends its turn before it
+    // waits (the next message can be committed meanwhile), so the notices to each user go through
+    // _notices, which keeps them in this conversation's order. A user grain still unreachable after
+    // the retry budget is logged and skipped: the change is stored, and that user's clients get it
+    // when they resync.
 
     private IUserGrain UserGrain(Guid userId) => GrainFactory.GetGrain<IUserGrain>(userId);
 
-    private async Task TellAsync(Guid userId, Func<IUserGrain, Task> notice)
+    private Task TellAsync(Guid userId, Func<IUserGrain, Task> notice) => _notices.Tell(userId, () => TellNowAsync(userId, notice));
+
+    private async Task TellNowAsync(Guid userId, Func<IUserGrain, Task> notice)
     {
         try
         {

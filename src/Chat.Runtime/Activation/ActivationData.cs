@@ -21,6 +21,7 @@ internal sealed class ActivationData : IThreadPoolWorkItem, IRequestCompletionLi
     private readonly Queue<QueuedWork> _interleaving = new();
     private readonly Queue<(SendOrPostCallback Callback, object? State)> _continuations = new();
     private readonly List<GrainRequest> _running = [];
+    private readonly List<GrainRequest> _released = [];
     private readonly List<GrainTimer> _timers = [];
 
     private Lifecycle _lifecycle = Lifecycle.Created;
@@ -190,6 +191,59 @@ internal sealed class ActivationData : IThreadPoolWorkItem, IRequestCompletionLi
         gone?.TrySetResult();
     }
 
+    /// <summary>
+    /// Ends the turn of the request running on this async flow now: the next request may start while
+    /// the method keeps awaiting, and its caller is answered when it returns.
+    /// </summary>
+    public void ReleaseCurrentTurn()
+    {
+        if (CallChain.CurrentTurn is not { Request: { } request } turn || !ReferenceEquals(turn.Activation, this))
+        {
+            throw new InvalidOperationException("ReleaseTurn can only be called by a grain method of this activation, while it runs.");
+        }
+
+        lock (_lock)
+        {
+            if (!ReferenceEquals(request.Listener, this) || !_running.Remove(request))
+            {
+                return;
+            }
+
+            if ((request.Flags & RequestFlags.AlwaysInterleave) != 0)
+            {
+                _interleavedRunning--;
+            }
+            else
+            {
+                _gatedRunning--;
+            }
+
+            _lastActive = _catalog.Time.GetTimestamp();
+            _released.Add(request);
+            request.Listener = new ReleasedTurn(this);
+            ScheduleIfRunnable();
+        }
+    }
+
+    /// <summary>
+    /// Stands in for the activation once a request's turn was released: its end frees no turn, but
+    /// the call is still timed (metrics) and expired (a caller never waits past its deadline).
+    /// </summary>
+    private sealed class ReleasedTurn(ActivationData activation) : IRequestCompletionListener
+    {
+        public IDeepCopier ResultCopier => activation._catalog.Copier;
+
+        public void OnRequestFinished(GrainRequest request, Exception? exception)
+        {
+            var catalog = activation._catalog;
+            catalog.Metrics.RecordCall(activation.GrainType, catalog.Time.GetElapsedTime(request.SentTimestamp), exception is not null);
+            lock (activation._lock)
+            {
+                activation._released.Remove(request);
+            }
+        }
+    }
+
     public void DelayDeactivation(TimeSpan timeSpan)
     {
         var until = _catalog.Time.GetTimestamp() + Timestamps.FromTimeSpan(_catalog.Time, timeSpan);
@@ -296,6 +350,11 @@ internal sealed class ActivationData : IThreadPoolWorkItem, IRequestCompletionLi
             }
 
             foreach (var request in _running)
+            {
+                AddIfExpired(request, now, expired);
+            }
+
+            foreach (var request in _released)
             {
                 AddIfExpired(request, now, expired);
             }
@@ -491,7 +550,7 @@ internal sealed class ActivationData : IThreadPoolWorkItem, IRequestCompletionLi
         }
 
         // Calls made by this turn serve this silo's work (and whatever the request served).
-        var previous = CallChain.Enter(work.Request?.Chain, _catalog.SelfChainId, _catalog.SelfOnlyChain);
+        var previous = CallChain.Enter(work.Request, this, _catalog.SelfChainId, _catalog.SelfOnlyChain);
         try
         {
             RunTurnStep(step, work);

@@ -33,6 +33,14 @@ public abstract class Grain : IAddressable
     /// <summary>Called when the activation is deactivated (best effort: a crash skips it).</summary>
     public virtual Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => Task.CompletedTask;
 
+    /// <summary>
+    /// Ends the current request's turn here: the activation may run its next request while this
+    /// method goes on awaiting, and the caller gets its answer when the method returns. What the
+    /// method does afterwards interleaves with later turns, so it must not read or change the
+    /// grain's state any more (wait for work it already started, return a result built before).
+    /// </summary>
+    protected void ReleaseTurn() => GrainContext.ReleaseCurrentTurn();
+
     /// <summary>Deactivate after the current turn.</summary>
     protected void DeactivateOnIdle() => GrainContext.Deactivate(new DeactivationReason(DeactivationReasonCode.ApplicationRequested, "DeactivateOnIdle"));
 
@@ -71,4 +79,7 @@ public interface IGrainContext
 
     /// <summary>Registers a grain timer.</summary>
     IGrainTimer RegisterGrainTimer(Func<CancellationToken, Task> callback, GrainTimerCreationOptions options);
+
+    /// <summary>Ends the running request's turn before the method returns (see <see cref="Grain.ReleaseTurn"/>).</summary>
+    void ReleaseCurrentTurn();
 }

@@ -18,6 +18,39 @@ public sealed class MessageTests(ChatSiloFixture fixture) : IClassFixture<ChatSi
         return (a, b, c, org, await Silo.GroupAsync(org, a, "Messages", b, c));
     }
 
+    [Fact]
+    public async Task Concurrent_sends_are_acknowledged_and_every_participant_is_told_each_message_once_in_seq_order()
+    {
+        // Six senders, eight messages each: under the default limit of 10 per minute.
+        var senders = new List<UserProfile>();
+        for (var i = 0; i < 6; i++)
+        {
+            senders.Add(await Silo.RegisterAsync("burst"));
+        }
+
+        var org = await Silo.OrganizationAsync(senders[0], [.. senders.Skip(1)]);
+        var group = await Silo.GroupAsync(org, senders[0], "Burst", [.. senders.Skip(1)]);
+        var sends = Enumerable.Range(0, 48)
+            .Select(i => Silo.Conversation(group.Id).SendMessage(senders[i % 6].Id, new SendMessageRequest($"burst-{i}", $"burst {i}")))
+            .ToArray();
+        var acks = await Task.WhenAll(sends).WaitAsync(ChatSilo.Timeout);
+
+        var seqs = acks.Select(r => r.Message.Seq).Order().ToArray();
+        Assert.Equal(seqs.Distinct().Count(), seqs.Length);
+        foreach (var user in senders)
+        {
+            // Acknowledged means told (the sender too, for its other devices): the events are there
+            // as soon as the sends returned, one per message, in seq order.
+            var told = Silo.Events.EventsOf(user.Id)
+                .Select(e => e.Event)
+                .OfType<MessageCreatedEvent>()
+                .Where(e => e.ConversationId == group.Id && e.Message.Content!.StartsWith("burst ", StringComparison.Ordinal))
+                .Select(e => e.Message.Seq)
+                .ToArray();
+            Assert.Equal(seqs, told);
+        }
+    }
+
     private async Task<long> ScalarAsync(string sql, params object[] args)
     {
         await using var connection = new NpgsqlConnection(fixture.ConnectionString);
