@@ -81,20 +81,16 @@ internal sealed partial class ConversationGrain
 
         try
         {
-            await using var transaction = await connection.BeginTransactionAsync();
-            await InsertMessageAsync(connection, transaction, stored);
-            if (attachments.Length > 0)
-            {
-                await connection.ExecuteAsync(
-                    "INSERT INTO message_attachments (message_id, attachment_id, position) SELECT $1, a, p::int - 1 FROM unnest($2::uuid[]) WITH ORDINALITY AS t(a, p)",
-                    transaction, Sql.Uuid(stored.Id), attachments.Select(a => a.Id).ToArray());
-            }
-
-            // Sending marks the sender's own read position to the new message.
+            // One statement, so one round trip and its own transaction: the message, its attachments
+            // and the sender's read position (sending marks the sender's own read position to it).
             await connection.ExecuteAsync(
-                "UPDATE conversation_participants SET last_read_seq = GREATEST(last_read_seq, $3), last_read_at = $4 WHERE conversation_id = $1 AND user_id = $2",
-                transaction, Sql.Uuid(Id), Sql.Uuid(userId), stored.Seq, Sql.Time(now));
-            await transaction.CommitAsync();
+                "WITH m AS (INSERT INTO messages (id, conversation_id, seq, sender_id, type, content, reply_to_id, client_message_id, created_at) " +
+                "VALUES ($1, $2, $3, $4, 'text', $5, $6, $7, $8)), " +
+                "a AS (INSERT INTO message_attachments (message_id, attachment_id, position) SELECT $1, t.a, t.p::int - 1 FROM unnest($9::uuid[]) WITH ORDINALITY AS t(a, p)) " +
+                "UPDATE conversation_participants SET last_read_seq = GREATEST(last_read_seq, $3), last_read_at = $8 WHERE conversation_id = $2 AND user_id = $4",
+                null,
+                Sql.Uuid(stored.Id), Sql.Uuid(Id), stored.Seq, Sql.Uuid(userId), stored.Content, Sql.Uuid(stored.ReplyToId), Sql.Text(clientId),
+                Sql.Time(now), attachments.Select(a => a.Id).ToArray());
         }
         catch (PostgresException exception) when (exception.IsUniqueViolation())
         {
@@ -117,10 +113,14 @@ internal sealed partial class ConversationGrain
             }
         }
 
-        // The message is durable: give the connection back before waiting for the participants.
+        // The message is durable: give the connection back, start telling the participants, and let
+        // the next message be committed while they are told; the sender's ack waits for them.
         await connection.CloseAsync();
-        await NotifyMessageAsync(UserEventTypes.MessageCreated, stored);
-        return new SendMessageResult(Dto(stored), Created: true, rateLimit);
+        var result = new SendMessageResult(Dto(stored), Created: true, rateLimit);
+        var told = NotifyMessageAsync(UserEventTypes.MessageCreated, stored);
+        ReleaseTurn();
+        await told;
+        return result;
     }
 
     /// <summary>

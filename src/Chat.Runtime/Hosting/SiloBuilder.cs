@@ -155,7 +155,32 @@ public sealed class MigrationStartupTask : ISiloStartupTask
 public sealed class RuntimeDataSource : IAsyncDisposable
 {
     /// <summary>Creates the data source.</summary>
-    public RuntimeDataSource(IOptions<RuntimeDatabaseOptions> options) => DataSource = NpgsqlDataSource.Create(options.Value.ConnectionString);
+    public RuntimeDataSource(IOptions<RuntimeDatabaseOptions> options) => DataSource = NpgsqlDataSource.Create(WithPoolDefaults(options.Value.ConnectionString));
+
+    /// <summary>
+    /// The connection string with this system's pool defaults where it does not choose itself:
+    /// <c>No Reset On Close</c> (no <c>DISCARD ALL</c> each time a connection goes back to the pool —
+    /// nothing here leaves session state behind) and <c>Max Auto Prepare=64</c> (the hot statements
+    /// are parsed and planned once per connection, not per message). Both were a third of
+    /// PostgreSQL's CPU under load (docs/benchmarks.md).
+    /// </summary>
+    public static string WithPoolDefaults(string connectionString)
+    {
+        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
+        var named = given.Keys.Cast<string>().Select(k => k.Replace(" ", "", StringComparison.Ordinal)).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        if (!named.Contains("NoResetOnClose"))
+        {
+            builder.NoResetOnClose = true;
+        }
+
+        if (!named.Contains("MaxAutoPrepare"))
+        {
+            builder.MaxAutoPrepare = 64;
+        }
+
+        return builder.ConnectionString;
+    }
 
     /// <summary>The pool.</summary>
     public NpgsqlDataSource DataSource { get; }
