@@ -55,6 +55,14 @@ public interface IConversationGrain : IGrainWithGuidKey
     Task MarkDelivered(Guid userId, long seq);
 
     /// <summary>
+    /// Several recipients' delivered positions at once: a frontend reports what it pushed in the last
+    /// moment together (a message to a 500-member group is one call, not 500). Marks of users who are
+    /// not participants (any more) are ignored; positions never move back.
+    /// </summary>
+    [AlwaysInterleave]
+    Task MarkDeliveredMany(ImmutableArray<DeliveredMark> marks);
+
+    /// <summary>
     /// The caller is typing: the other active participants get an ephemeral <see cref="TypingEvent"/>.
     /// Renewals faster than the throttle (<c>Chat:Limits:TypingThrottle</c>) are dropped silently.
     /// </summary>

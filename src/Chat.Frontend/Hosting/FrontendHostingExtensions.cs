@@ -42,6 +42,7 @@ public static partial class FrontendHostingExtensions
         services.AddSignalR(options => options.AddFilter<HubErrorFilter>())
             .AddJsonProtocol(options => ChatJson.Apply(options.PayloadSerializerOptions));
         services.AddSingleton<HubErrorFilter>();
+        services.AddSingleton<DeliveryReports>();
         services.AddSingleton<ConnectionRegistry>();
         services.AddSingleton(sp => new FrontendMetrics(sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), sp.GetRequiredService<ConnectionRegistry>));
         services.AddPrometheusMetrics();

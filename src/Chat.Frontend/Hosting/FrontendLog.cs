@@ -21,8 +21,8 @@ internal static partial class FrontendLog
     [LoggerMessage(EventId = 2304, Level = LogLevel.Warning, Message = "Renewing the presence of user {UserId} failed: {Reason}")]
     public static partial void PresenceRenewFailed(ILogger logger, Guid userId, string reason);
 
-    [LoggerMessage(EventId = 2305, Level = LogLevel.Warning, Message = "Reporting delivery to user {UserId} in conversation {ConversationId} failed: {Reason}")]
-    public static partial void DeliveryReportFailed(ILogger logger, Guid userId, Guid conversationId, string reason);
+    [LoggerMessage(EventId = 2305, Level = LogLevel.Warning, Message = "Reporting {Count} delivered positions in conversation {ConversationId} failed: {Reason}")]
+    public static partial void DeliveryReportFailed(ILogger logger, int count, Guid conversationId, string reason);
 
     [LoggerMessage(EventId = 2306, Level = LogLevel.Information, Message = "Closing connection {ConnectionId} of user {UserId}: its session was revoked")]
     public static partial void SessionRevokedClosing(ILogger logger, Guid userId, string connectionId);

@@ -20,6 +20,7 @@ internal sealed class ConnectionRegistry
     private readonly IClusterClient _cluster;
     private readonly IStreamProvider _streams;
     private readonly IHubContext<ChatHub> _hub;
+    private readonly DeliveryReports _deliveries;
     private readonly FrontendOptions _options;
     private readonly ILogger<ConnectionRegistry> _logger;
     private readonly JsonSerializerOptions _json = ChatJson.Create();
@@ -27,8 +28,16 @@ internal sealed class ConnectionRegistry
 
     private readonly Lazy<FrontendMetrics> _lazyMetrics;
 
-    public ConnectionRegistry(IClusterClient cluster, IStreamProvider streams, IHubContext<ChatHub> hub, IOptions<FrontendOptions> options, ILogger<ConnectionRegistry> logger, IServiceProvider services)
+    public ConnectionRegistry(
+        IClusterClient cluster,
+        IStreamProvider streams,
+        IHubContext<ChatHub> hub,
+        DeliveryReports deliveries,
+        IOptions<FrontendOptions> options,
+        ILogger<ConnectionRegistry> logger,
+        IServiceProvider services)
     {
+        _deliveries = deliveries;
         // Lazy: the metrics observe this registry, so they cannot be built before it.
         _lazyMetrics = new Lazy<FrontendMetrics>(services.GetRequiredService<FrontendMetrics>);
         _cluster = cluster;
@@ -147,19 +156,7 @@ internal sealed class ConnectionRegistry
         }
     }
 
-    public void ReportDelivered(Guid userId, Guid conversationId, long seq) => _ = ReportDeliveredAsync(userId, conversationId, seq);
-
-    private async Task ReportDeliveredAsync(Guid userId, Guid conversationId, long seq)
-    {
-        try
-        {
-            await _cluster.GetGrain<IConversationGrain>(conversationId).MarkDelivered(userId, seq);
-        }
-        catch (Exception exception)
-        {
-            FrontendLog.DeliveryReportFailed(_logger, userId, conversationId, exception.Message);
-        }
-    }
+    public void ReportDelivered(Guid userId, Guid conversationId, long seq) => _deliveries.Record(userId, conversationId, seq);
 
     /// <summary>The connection's session was revoked (logout): close it.</summary>
     public void CloseRevoked(ConnectionFeed connection)
@@ -198,6 +195,7 @@ internal sealed class ConnectionRegistry
         }
 
         await Task.WhenAll(connections.Select(c => DisconnectAsync(c.ConnectionId)));
+        await _deliveries.FlushAsync();
     }
 
     private async Task SendReconnectAsync(ConnectionFeed connection, string reason)

@@ -25,3 +25,6 @@ public sealed record MessageNotice(
 /// <summary>Conversation → user notification: <paramref name="ReaderId"/>'s read position moved.</summary>
 /// <param name="UnreadCount">When the recipient is the reader: their unread count after the change; else null.</param>
 public sealed record ReadNotice(Guid ConversationId, Guid ReaderId, long LastReadSeq, DateTimeOffset? LastReadAt, int? UnreadCount);
+
+/// <summary>A recipient's delivered position in a conversation (see <see cref="IConversationGrain.MarkDeliveredMany"/>).</summary>
+public sealed record DeliveredMark(Guid UserId, long Seq);

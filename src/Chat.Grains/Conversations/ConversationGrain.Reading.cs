@@ -10,13 +10,6 @@ namespace Chat.Grains.Conversations;
 /// <summary>History, receipts, read positions and personal settings.</summary>
 internal sealed partial class ConversationGrain
 {
-    /// <summary>How long a delivered receipt waits in memory for others to be written with it.</summary>
-    private static readonly TimeSpan DeliveredSaveDelay = TimeSpan.FromSeconds(1);
-
-    /// <summary>Participants whose delivered position moved since the last save.</summary>
-    private readonly HashSet<Guid> _deliveredUnsaved = [];
-    private IGrainTimer? _deliveredFlush;
-
     public async Task<MessagePage> GetMessages(Guid userId, HistoryQuery query)
     {
         RequireParticipant(userId);
@@ -146,53 +139,36 @@ internal sealed partial class ConversationGrain
 
     public Task MarkDelivered(Guid userId, long seq)
     {
-        var me = RequireParticipant(userId);
-        var target = Math.Min(seq, _state!.LastSeq);
-        if (target > me.LastDeliveredSeq)
+        MoveDelivered(RequireParticipant(userId), seq);
+        return Task.CompletedTask;
+    }
+
+    public Task MarkDeliveredMany(ImmutableArray<DeliveredMark> marks)
+    {
+        if (_state is null || marks.IsDefault)
         {
-            // Receipts come per message and recipient (a 500-member group: 500 per message), so they
-            // are kept in memory and written together a moment later, off the send path. A crash
-            // loses at most that moment of "delivered" ticks, never a message or a read position.
-            me.LastDeliveredSeq = target;
-            _deliveredUnsaved.Add(userId);
-            _deliveredFlush ??= RegisterGrainTimer(_ => SaveDeliveredAsync(), DeliveredSaveDelay, Timeout.InfiniteTimeSpan);
+            return Task.CompletedTask;
+        }
+
+        foreach (var mark in marks)
+        {
+            if (_state.Participants.TryGetValue(mark.UserId, out var participant) && participant.IsActive)
+            {
+                MoveDelivered(participant, mark.Seq);
+            }
         }
 
         return Task.CompletedTask;
     }
 
-    /// <summary>Writes the delivered positions that moved since the last save, in one statement.</summary>
-    private async Task SaveDeliveredAsync()
+    private void MoveDelivered(Participant participant, long seq)
     {
-        _deliveredFlush?.Dispose();
-        _deliveredFlush = null;
-        if (_deliveredUnsaved.Count == 0 || _state is null)
+        var target = Math.Min(seq, _state!.LastSeq);
+        if (target > participant.LastDeliveredSeq)
         {
-            return;
-        }
-
-        var users = _deliveredUnsaved.ToArray();
-        var seqs = users.Select(u => _state.Participants[u].LastDeliveredSeq).ToArray();
-        try
-        {
-            await using var connection = await _database.OpenAsync();
-            await connection.ExecuteAsync(
-                "UPDATE conversation_participants p SET last_delivered_seq = GREATEST(p.last_delivered_seq, d.seq) " +
-                "FROM unnest($2::uuid[], $3::bigint[]) AS d(user_id, seq) WHERE p.conversation_id = $1 AND p.user_id = d.user_id",
-                null, Sql.Uuid(Id), users, seqs);
-            for (var i = 0; i < users.Length; i++)
-            {
-                // A receipt that interleaved with the write and moved a position further stays unsaved.
-                if (_state.Participants[users[i]].LastDeliveredSeq == seqs[i])
-                {
-                    _deliveredUnsaved.Remove(users[i]);
-                }
-            }
-        }
-        catch (NpgsqlException exception)
-        {
-            // Kept for the next save (the next receipt, or deactivation).
-            ChatLog.DeliveredSaveFailed(_logger, Id, exception);
+            // Off the send path: the silo's writer saves the receipts of all conversations together.
+            participant.LastDeliveredSeq = target;
+            _receipts.Record(Id, participant.UserId, target);
         }
     }
 

@@ -29,12 +29,19 @@ internal sealed partial class ConversationGrain : Grain, IConversationGrain
     private readonly Dictionary<Guid, StoredMessage> _byId = [];
     private readonly Dictionary<(Guid Sender, string ClientId), StoredMessage> _byClientId = [];
     private readonly NoticeQueue _notices = new();
+    private readonly DeliveredReceiptWriter _receipts;
     private ConversationState? _state;
 
     public ConversationGrain(
-        ChatDatabase database, IOptions<ChatLimitsOptions> limits, TimeProvider time, IUserEventPublisher publisher, ILogger<ConversationGrain> logger)
+        ChatDatabase database,
+        DeliveredReceiptWriter receipts,
+        IOptions<ChatLimitsOptions> limits,
+        TimeProvider time,
+        IUserEventPublisher publisher,
+        ILogger<ConversationGrain> logger)
     {
         _database = database;
+        _receipts = receipts;
         _limits = limits.Value;
         _time = time;
         _publisher = publisher;
@@ -63,12 +70,9 @@ internal sealed partial class ConversationGrain : Grain, IConversationGrain
     }
 
     /// <inheritdoc />
-    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
-    {
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) =>
         // The next activation (maybe on another silo) must not tell anyone anything before these.
-        await _notices.DrainAsync(GrainCallRetry.DefaultBudget);
-        await SaveDeliveredAsync();
-    }
+        _notices.DrainAsync(GrainCallRetry.DefaultBudget);
 
     private static async Task<ConversationState?> LoadStateAsync(NpgsqlConnection connection, Guid id)
     {

@@ -53,8 +53,8 @@ internal static partial class ChatLog
     [LoggerMessage(EventId = 5033, Level = LogLevel.Information, Message = "Session of user {UserId} revoked")]
     public static partial void SessionRevoked(ILogger logger, Guid userId);
 
-    [LoggerMessage(EventId = 5015, Level = LogLevel.Warning, Message = "Conversation {ConversationId} could not save delivered positions; retrying at the next save")]
-    public static partial void DeliveredSaveFailed(ILogger logger, Guid conversationId, Exception exception);
+    [LoggerMessage(EventId = 5015, Level = LogLevel.Warning, Message = "Could not save {Count} delivered positions; retrying at the next save")]
+    public static partial void DeliveredSaveFailed(ILogger logger, int count, Exception exception);
 
     [LoggerMessage(EventId = 5014, Level = LogLevel.Warning, Message = "Conversation {ConversationId} could not tell user {UserId} about a change; the user sees it after a resync")]
     public static partial void NoticeFailed(ILogger logger, Guid conversationId, Guid userId, Exception exception);

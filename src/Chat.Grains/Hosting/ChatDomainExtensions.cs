@@ -50,6 +50,7 @@ public static class ChatDomainExtensions
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ChatDatabase>();
+        services.AddSingleton<DeliveredReceiptWriter>();
         services.AddSingleton<IPasswordHasher<AccountUser>>(sp => new PasswordHasher<AccountUser>(Microsoft.Extensions.Options.Options.Create(
             new PasswordHasherOptions { IterationCount = sp.GetRequiredService<IOptions<ChatAuthOptions>>().Value.PasswordHashIterations })));
         services.AddSingleton<RecordingUserEventPublisher>();

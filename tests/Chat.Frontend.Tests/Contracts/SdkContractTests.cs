@@ -243,7 +243,7 @@ public sealed class SdkContractTests
         // Grain results the frontend unwraps: the message, the conversation, the bytes; the rate limit goes into headers.
         typeof(Server.SendMessageResult), typeof(Server.OpenDirectResult), typeof(Server.AttachmentContent), typeof(Server.RateLimitStatus),
         // Between grains, and between grains and frontends.
-        typeof(Server.ConversationNotice), typeof(Server.MessageNotice), typeof(Server.ReadNotice), typeof(Server.SessionInfo),
+        typeof(Server.ConversationNotice), typeof(Server.MessageNotice), typeof(Server.ReadNotice), typeof(Server.DeliveredMark), typeof(Server.SessionInfo),
         typeof(Server.SessionRevokedEvent),
     ];
 

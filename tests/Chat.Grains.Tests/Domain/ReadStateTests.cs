@@ -114,6 +114,80 @@ public sealed class ReadStateTests(ChatSiloFixture fixture) : IClassFixture<Chat
         Assert.Equal(0, saved[a.Id]);
     }
 
+    [Fact]
+    public async Task Delivered_marks_reported_together_move_each_participant_forward_only_and_ignore_outsiders()
+    {
+        var a = await Silo.RegisterAsync("ann");
+        var b = await Silo.RegisterAsync("ben");
+        var c = await Silo.RegisterAsync("cat");
+        var outsider = await Silo.RegisterAsync("oz");
+        var org = await Silo.OrganizationAsync(a, b, c, outsider);
+        var group = await Silo.GroupAsync(org, a, "Delivered together", b, c);
+        await Silo.SendAsync(group.Id, a, "one");
+        var two = await Silo.SendAsync(group.Id, a, "two");
+
+        await Silo.Conversation(group.Id).MarkDeliveredMany(
+            [new(b.Id, two.Seq), new(c.Id, two.Seq - 1), new(outsider.Id, two.Seq), new(b.Id, two.Seq - 1), new(c.Id, two.Seq + 50)])
+            .WaitAsync(ChatSilo.Timeout);
+
+        var saved = await ChatSilo.EventuallyAsync(
+            () => DeliveredPositionsAsync(group.Id),
+            positions => positions.GetValueOrDefault(b.Id) == two.Seq && positions.GetValueOrDefault(c.Id) == two.Seq,
+            "both delivered positions saved, capped at the last message");
+        Assert.False(saved.ContainsKey(outsider.Id));
+        var receipts = await Silo.Conversation(group.Id).GetReceipts(a.Id, two.Id).WaitAsync(ChatSilo.Timeout);
+        Assert.Equal(2, receipts.DeliveredTo.Length);
+    }
+
+    [Fact]
+    public async Task Delivered_positions_still_waiting_are_written_when_the_writer_is_disposed_and_a_failed_write_keeps_them()
+    {
+        var a = await Silo.RegisterAsync("ann");
+        var b = await Silo.RegisterAsync("ben");
+        var org = await Silo.OrganizationAsync(a, b);
+        var dm = (await Silo.DirectAsync(a, b, org)).Conversation;
+        var sent = await Silo.SendAsync(dm.Id, a, "one");
+
+        // No timer ticks: only the failed write and the disposal below can write.
+        var unreachable = NewWriter("Host=127.0.0.1;Port=1;Timeout=2");
+        unreachable.Writer.Record(dm.Id, b.Id, sent.Seq);
+        await unreachable.Writer.FlushAsync().WaitAsync(ChatSilo.Timeout);
+        Assert.Equal(1, unreachable.Writer.PendingCount);
+        await unreachable.DisposeAsync();
+
+        var writer = NewWriter(fixture.ConnectionString);
+        writer.Writer.Record(dm.Id, b.Id, sent.Seq);
+        writer.Writer.Record(dm.Id, b.Id, sent.Seq - 1);
+        Assert.Equal(0, (await DeliveredPositionsAsync(dm.Id))[b.Id]);
+        await writer.DisposeAsync().AsTask().WaitAsync(ChatSilo.Timeout);
+        Assert.Equal(sent.Seq, (await DeliveredPositionsAsync(dm.Id))[b.Id]);
+    }
+
+    private static OwnedWriter NewWriter(string connectionString)
+    {
+        var source = new Chat.Runtime.Hosting.RuntimeDataSource(Microsoft.Extensions.Options.Options.Create(
+            new Chat.Runtime.Hosting.RuntimeDatabaseOptions { ConnectionString = connectionString }));
+        var writer = new Conversations.DeliveredReceiptWriter(
+            new Storage.ChatDatabase(source), new StoppedClock(), Microsoft.Extensions.Logging.Abstractions.NullLogger<Conversations.DeliveredReceiptWriter>.Instance);
+        return new OwnedWriter(writer, source);
+    }
+
+    private sealed record OwnedWriter(Conversations.DeliveredReceiptWriter Writer, Chat.Runtime.Hosting.RuntimeDataSource Source) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await Writer.DisposeAsync();
+            await Source.DisposeAsync();
+        }
+    }
+
+    /// <summary>System time whose timers never fire.</summary>
+    private sealed class StoppedClock : TimeProvider
+    {
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) =>
+            base.CreateTimer(callback, state, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+    }
+
     private async Task<Dictionary<Guid, long>> DeliveredPositionsAsync(Guid conversationId)
     {
         await using var connection = new Npgsql.NpgsqlConnection(fixture.ConnectionString);
