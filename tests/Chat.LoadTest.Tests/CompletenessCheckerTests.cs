@@ -134,6 +134,24 @@ public sealed class CompletenessCheckerTests
         Assert.Equal(DeliveryOutcome.Duplicate, checker.RecordDelivery(Bob, Conversation, 1));
 
         Assert.Equal(new CompletenessResult(2, 2, 0, 1, 0, 0), checker.Result());
+        var anomaly = Assert.Single(checker.Anomalies);
+        Assert.Equal(("duplicate", Bob, Conversation, 1L, 2L, true), (anomaly.Kind, anomaly.RecipientId, anomaly.ConversationId, anomaly.Seq, anomaly.HighestSeqBefore, anomaly.CaughtUpBefore));
+    }
+
+    [Fact]
+    public void Only_the_first_anomalies_are_kept_with_their_details_but_all_are_counted()
+    {
+        var checker = new CompletenessChecker();
+        checker.ExpectMessage(Conversation, 1, [Alice, Bob], Alice);
+        checker.RecordDelivery(Bob, Conversation, 1);
+        for (var i = 0; i < CompletenessChecker.AnomalySamples + 5; i++)
+        {
+            checker.RecordDelivery(Bob, Conversation, 1);
+        }
+
+        Assert.Equal(CompletenessChecker.AnomalySamples + 5, checker.Result().Duplicated);
+        Assert.Equal(CompletenessChecker.AnomalySamples, checker.Anomalies.Count);
+        Assert.All(checker.Anomalies, a => Assert.False(a.CaughtUpBefore));
     }
 
     [Fact]

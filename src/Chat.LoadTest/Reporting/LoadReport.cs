@@ -53,6 +53,9 @@ public sealed record LoadReport
     /// <summary>Deliveries that came after a higher seq of the same conversation.</summary>
     public long OutOfOrder { get; init; }
 
+    /// <summary>The first duplicated or out-of-order deliveries with their details (per process; merged reports keep them all).</summary>
+    public IReadOnlyList<Verification.DeliveryAnomaly> Anomalies { get; init; } = [];
+
     /// <summary>Deliveries of messages no acknowledgement announced (a lost ack, not a lost message).</summary>
     public long Unexpected { get; init; }
 

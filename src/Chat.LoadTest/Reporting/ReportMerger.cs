@@ -47,6 +47,7 @@ public static class ReportMerger
             Lost = reports.Sum(r => r.Lost),
             Duplicated = reports.Sum(r => r.Duplicated),
             OutOfOrder = reports.Sum(r => r.OutOfOrder),
+            Anomalies = [.. reports.SelectMany(r => r.Anomalies)],
             Unexpected = reports.Sum(r => r.Unexpected),
             AcceptedPerSecond = Rate(acked, duration),
             DeliveredPerSecond = Rate(received, duration),

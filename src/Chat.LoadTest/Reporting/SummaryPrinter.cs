@@ -29,6 +29,12 @@ public static class SummaryPrinter
         {
             output.WriteLine(line);
         }
+
+        foreach (var a in report.Anomalies)
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  {a.Kind,-12}  at {a.AtSeconds:0.###} s: seq {a.Seq} of conversation {a.ConversationId} to {a.RecipientId} (highest before {a.HighestSeqBefore}{(a.CaughtUpBefore ? ", fetched by a catch-up and live already" : "")})"));
+        }
     }
 
     private static string Format(LatencySummary s) => string.Create(CultureInfo.InvariantCulture,

@@ -35,6 +35,16 @@ public sealed record CompletenessResult(long Expected, long Received, long Lost,
 }
 
 /// <summary>
+/// One duplicated or out-of-order delivery, with what the recipient had before: where to start
+/// looking (the conversation, the message, and whether a catch-up after a resync had fetched it).
+/// </summary>
+/// <param name="Kind"><c>duplicate</c> or <c>outOfOrder</c>.</param>
+/// <param name="HighestSeqBefore">The recipient's highest seq of the conversation when it arrived.</param>
+/// <param name="CaughtUpBefore">The message had been fetched by a catch-up and its live copy had arrived already.</param>
+/// <param name="AtSeconds">Seconds since the checker was created.</param>
+public sealed record DeliveryAnomaly(string Kind, Guid RecipientId, Guid ConversationId, long Seq, long HighestSeqBefore, bool CaughtUpBefore, double AtSeconds);
+
+/// <summary>
 /// Checks that every recipient got every acknowledged message exactly once, in per-conversation seq
 /// order. Acknowledgements (<see cref="ExpectMessage"/>) and deliveries (<see cref="RecordDelivery"/>)
 /// may come in any order relative to each other and from any thread; order and duplicates are judged
@@ -44,7 +54,15 @@ public sealed class CompletenessChecker
 {
     private readonly ConcurrentDictionary<(Guid Recipient, Guid Conversation), Inbox> _inboxes = new();
     private readonly ConcurrentDictionary<(Guid Conversation, long Seq), Expectation> _expectations = new();
+    private readonly ConcurrentQueue<DeliveryAnomaly> _anomalies = new();
+    private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
     private long _expectedDeliveries;
+
+    /// <summary>How many anomalies are kept with their details (all are counted).</summary>
+    public const int AnomalySamples = 20;
+
+    /// <summary>The first <see cref="AnomalySamples"/> duplicated or out-of-order deliveries.</summary>
+    public IReadOnlyList<DeliveryAnomaly> Anomalies => [.. _anomalies];
 
     /// <summary>Deliveries expected so far.</summary>
     public long ExpectedDeliveries => Interlocked.Read(ref _expectedDeliveries);
@@ -76,16 +94,19 @@ public sealed class CompletenessChecker
                 // arrives once afterwards. Only a second live copy is a duplicate.
                 if (inbox.CaughtUpNotYetLive.Remove(seq))
                 {
+                    inbox.CaughtUpAndLive.Add(seq);
                     return DeliveryOutcome.MergedWithCatchUp;
                 }
 
                 inbox.Duplicates++;
+                Sample("duplicate", recipientId, conversationId, seq, inbox.HighestSeq, inbox.CaughtUpAndLive.Contains(seq));
                 return DeliveryOutcome.Duplicate;
             }
 
             if (seq < inbox.HighestSeq)
             {
                 inbox.OutOfOrder++;
+                Sample("outOfOrder", recipientId, conversationId, seq, inbox.HighestSeq, caughtUpBefore: false);
                 return DeliveryOutcome.OutOfOrder;
             }
 
@@ -173,6 +194,15 @@ public sealed class CompletenessChecker
         return new CompletenessResult(expected, received, expected - received, duplicated, outOfOrder, delivered - received);
     }
 
+    private void Sample(string kind, Guid recipientId, Guid conversationId, long seq, long highestBefore, bool caughtUpBefore)
+    {
+        // Racy by a few entries under contention; only a bound, not an exact count (that is in Result).
+        if (_anomalies.Count < AnomalySamples)
+        {
+            _anomalies.Enqueue(new DeliveryAnomaly(kind, recipientId, conversationId, seq, highestBefore, caughtUpBefore, Math.Round(_clock.Elapsed.TotalSeconds, 3)));
+        }
+    }
+
     private sealed record Expectation(IReadOnlyList<Guid> Participants, Guid Sender)
     {
         public int RecipientCount { get; } = Participants.Count(p => p != Sender);
@@ -183,6 +213,8 @@ public sealed class CompletenessChecker
         public HashSet<long> Seqs { get; } = [];
 
         public HashSet<long> CaughtUpNotYetLive { get; } = [];
+
+        public HashSet<long> CaughtUpAndLive { get; } = [];
 
         public long HighestSeq { get; set; }
 

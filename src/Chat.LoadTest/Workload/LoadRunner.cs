@@ -485,6 +485,7 @@ internal sealed class LoadRunner(LoadTestOptions options, ILoggerFactory loggers
             Lost = verdict.Lost,
             Duplicated = verdict.Duplicated,
             OutOfOrder = verdict.OutOfOrder,
+            Anomalies = _checker.Anomalies,
             Unexpected = verdict.Unexpected,
             AcceptedPerSecond = ReportMerger.Rate(_metrics.Acked, duration.TotalSeconds),
             DeliveredPerSecond = ReportMerger.Rate(verdict.Received, deliveryWindow),
