@@ -1,4 +1,5 @@
 using Chat.Runtime.Hosting;
+using Chat.Runtime.Membership;
 using Chat.Runtime.Placement;
 using Chat.Runtime.Streams;
 using Chat.Runtime.Testing;
@@ -30,6 +31,16 @@ public sealed class ClusterStreamTests(PostgresDatabaseFixture database) : IClas
     {
         var grainId = new GrainId("sys.stream", id.Namespace + "/" + id.Key);
         return cluster.Silos.Single(s => s.Address == PlacementDirector.GetOwner(grainId, s.State.View));
+    }
+
+    private static string Views(TestCluster cluster)
+    {
+        static string Describe(string who, ClusterView view) =>
+            $"{who}: v{view.Version} [{string.Join(", ", view.Members.Select(m => $"{m.Name} {m.Status} {m.HeartbeatAge.TotalSeconds:F1}s"))}]";
+
+        var views = cluster.Silos.Select(s => Describe(s.Address.ToString(), s.State.View))
+            .Append(Describe("client", cluster.ClientServices.GetRequiredService<ClusterClientState>().View));
+        return string.Join("; ", views);
     }
 
     [Fact]
@@ -109,8 +120,17 @@ public sealed class ClusterStreamTests(PostgresDatabaseFixture database) : IClas
         await Stream(cluster.ClientServices, id).OnNextAsync(new Note(1, "before")).WaitAsync(Timeout);
         await Probe.WaitUntilAsync(() => observer.Received.Count == 1);
 
-        await cluster.KillSiloAsync(StreamHost(cluster, id));
-        await TestClusters.EventuallyAsync(() => Stream(cluster.ClientServices, id).OnNextAsync(new Note(2, "after")));
+        var killed = StreamHost(cluster, id);
+        await cluster.KillSiloAsync(killed);
+        try
+        {
+            await TestClusters.EventuallyAsync(() => Stream(cluster.ClientServices, id).OnNextAsync(new Note(2, "after")));
+        }
+        catch (Exception exception)
+        {
+            // Seen twice on a starved machine: say who still believed in the killed silo.
+            throw new Xunit.Sdk.XunitException($"Publishing never succeeded after killing {killed.Address}. {Views(cluster)}", exception);
+        }
         await Probe.WaitUntilAsync(
             () => observer.Resyncs.Count >= 1,
             because: $"a new epoch means events may be lost: resync (received {string.Join(", ", observer.Received.Select(r => $"{r.Item.Number}@{r.Token}"))})");
