@@ -15,7 +15,7 @@ internal sealed class UserFeed : IAsyncObserver<UserEvent>
     private readonly SemaphoreSlim _lock = new(1, 1);
     private readonly ConnectionRegistry _registry;
     private readonly Dictionary<Guid, long> _deliveredUpTo = [];
-    private readonly Dictionary<Guid, long> _createdUpTo = [];
+    private readonly PassedMessages _created = new();
     private ImmutableArray<ConnectionFeed> _connections = [];
     private IStreamSubscription? _subscription;
     private bool _closed;
@@ -130,7 +130,7 @@ internal sealed class UserFeed : IAsyncObserver<UserEvent>
             return Task.CompletedTask;
         }
 
-        if (item is MessageCreatedEvent { Message: { } created } && !IsNew(created.ConversationId, created.Seq))
+        if (item is MessageCreatedEvent { Message: { } created } && !_created.TryPass(created.ConversationId, created.Seq))
         {
             return Task.CompletedTask;
         }
@@ -143,13 +143,6 @@ internal sealed class UserFeed : IAsyncObserver<UserEvent>
 
         return Task.CompletedTask;
     }
-
-    /// <summary>
-    /// Conversations tell their participants at least once (a notice is retried when a silo dies
-    /// before answering), and each user's notices arrive in seq order: a messageCreated at or below
-    /// the last one this feed passed on is a repeat.
-    /// </summary>
-    private bool IsNew(Guid conversationId, long seq) => Raise(_createdUpTo, conversationId, seq);
 
     /// <summary>Moves a per-conversation high-water mark up to <paramref name="seq"/>; false when it already was there.</summary>
     private static bool Raise(Dictionary<Guid, long> marks, Guid conversationId, long seq)
