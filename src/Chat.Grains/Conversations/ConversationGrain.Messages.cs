@@ -12,6 +12,7 @@ internal sealed partial class ConversationGrain
 {
     public async Task<SendMessageResult> SendMessage(Guid userId, SendMessageRequest message)
     {
+        var turn = CurrentTurn();
         var me = RequireParticipant(userId);
         var clientId = message.ClientMessageId?.Trim() ?? "";
         if (clientId.Length == 0 || clientId.Length > _limits.ClientMessageIdMaxLength)
@@ -90,7 +91,7 @@ internal sealed partial class ConversationGrain
                 "UPDATE conversation_participants SET last_read_seq = GREATEST(last_read_seq, $3), last_read_at = $8 WHERE conversation_id = $2 AND user_id = $4",
                 null,
                 Sql.Uuid(stored.Id), Sql.Uuid(Id), stored.Seq, Sql.Uuid(userId), stored.Content, Sql.Uuid(stored.ReplyToId), Sql.Text(clientId),
-                Sql.Time(now), attachments.Select(a => a.Id).ToArray());
+                Sql.Time(now), attachments.Length == 0 ? Array.Empty<Guid>() : attachments.Select(a => a.Id).ToArray());
         }
         catch (PostgresException exception) when (exception.IsUniqueViolation())
         {
@@ -118,7 +119,7 @@ internal sealed partial class ConversationGrain
         await connection.CloseAsync();
         var result = new SendMessageResult(Dto(stored), Created: true, rateLimit);
         var told = NotifyMessageAsync(UserEventTypes.MessageCreated, stored);
-        ReleaseTurn();
+        turn.Release();
         await told;
         return result;
     }

@@ -32,10 +32,11 @@ internal sealed class DeliveredReceiptWriter : IAsyncDisposable
     {
         _database = database;
         _logger = logger;
-        _timer = time.CreateTimer(_ => _ = FlushIfIdleAsync(), null, FlushInterval, FlushInterval);
+        // A tick while the previous write still runs (a slow database) leaves the batch to grow.
+        _timer = time.CreateTimer(_ => _ = WriteAloneAsync(0, CancellationToken.None), null, FlushInterval, FlushInterval);
     }
 
-    /// <summary>Positions recorded and not written yet (for metrics and tests).</summary>
+    /// <summary>Positions recorded and not written yet.</summary>
     public int PendingCount
     {
         get
@@ -60,18 +61,7 @@ internal sealed class DeliveredReceiptWriter : IAsyncDisposable
     }
 
     /// <summary>Writes every recorded position now (waits for a write already running).</summary>
-    public async Task FlushAsync(CancellationToken cancellationToken = default)
-    {
-        await _writing.WaitAsync(cancellationToken);
-        try
-        {
-            await WriteAsync(cancellationToken);
-        }
-        finally
-        {
-            _writing.Release();
-        }
-    }
+    public Task FlushAsync(CancellationToken cancellationToken = default) => WriteAloneAsync(Timeout.Infinite, cancellationToken);
 
     public async ValueTask DisposeAsync()
     {
@@ -87,17 +77,17 @@ internal sealed class DeliveredReceiptWriter : IAsyncDisposable
         }
     }
 
-    private async Task FlushIfIdleAsync()
+    /// <summary>One write at a time; waits up to <paramref name="waitMilliseconds"/> for a running one, else skips.</summary>
+    private async Task WriteAloneAsync(int waitMilliseconds, CancellationToken cancellationToken)
     {
-        // A tick while the previous write still runs (a slow database) leaves the batch to grow.
-        if (!await _writing.WaitAsync(0))
+        if (!await _writing.WaitAsync(waitMilliseconds, cancellationToken))
         {
             return;
         }
 
         try
         {
-            await WriteAsync(CancellationToken.None);
+            await WriteAsync(cancellationToken);
         }
         finally
         {

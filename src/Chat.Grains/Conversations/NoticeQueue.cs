@@ -31,9 +31,13 @@ internal sealed class NoticeQueue
     {
         var pending = _tails.Values.Where(t => !t.IsCompleted).ToArray();
         _tails.Clear();
-        if (pending.Length > 0)
+        try
         {
-            await Task.WhenAny(Task.WhenAll(pending), Task.Delay(timeout));
+            await Task.WhenAll(pending).WaitAsync(timeout);
+        }
+        catch (TimeoutException)
+        {
+            // Given up on: each notice's own retry budget ends it, and its failure is logged there.
         }
     }
 

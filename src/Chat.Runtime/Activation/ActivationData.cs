@@ -22,6 +22,10 @@ internal sealed class ActivationData : IThreadPoolWorkItem, IRequestCompletionLi
     private readonly Queue<(SendOrPostCallback Callback, object? State)> _continuations = new();
     private readonly List<GrainRequest> _running = [];
     private readonly List<GrainRequest> _released = [];
+
+    /// <summary>The request whose method this thread is starting (set around its synchronous part only, so no async-local cost).</summary>
+    [ThreadStatic]
+    private static GrainRequest? t_starting;
     private readonly List<GrainTimer> _timers = [];
 
     private Lifecycle _lifecycle = Lifecycle.Created;
@@ -191,34 +195,30 @@ internal sealed class ActivationData : IThreadPoolWorkItem, IRequestCompletionLi
         gone?.TrySetResult();
     }
 
-    /// <summary>
-    /// Ends the turn of the request running on this async flow now: the next request may start while
-    /// the method keeps awaiting, and its caller is answered when it returns.
-    /// </summary>
-    public void ReleaseCurrentTurn()
+    /// <summary>The request of this activation whose method runs right now on this thread (its part before the first await).</summary>
+    public ReleasableTurn CaptureCurrentTurn()
     {
-        if (CallChain.CurrentTurn is not { Request: { } request } turn || !ReferenceEquals(turn.Activation, this))
+        var request = t_starting;
+        if (request is null || !ReferenceEquals(request.Listener, this))
         {
-            throw new InvalidOperationException("ReleaseTurn can only be called by a grain method of this activation, while it runs.");
+            throw new InvalidOperationException("CurrentTurn() can only be called by a grain method of this activation, before its first await.");
         }
 
+        return new ReleasableTurn(this, request);
+    }
+
+    /// <summary>Ends <paramref name="request"/>'s turn now; it is answered when its method returns.</summary>
+    internal void Release(GrainRequest request)
+    {
         lock (_lock)
         {
-            if (!ReferenceEquals(request.Listener, this) || !_running.Remove(request))
+            // Already finished, or released before.
+            if (!ReferenceEquals(request.Listener, this) || !_running.Contains(request))
             {
                 return;
             }
 
-            if ((request.Flags & RequestFlags.AlwaysInterleave) != 0)
-            {
-                _interleavedRunning--;
-            }
-            else
-            {
-                _gatedRunning--;
-            }
-
-            _lastActive = _catalog.Time.GetTimestamp();
+            EndTurnLocked(request, _catalog.Time.GetTimestamp());
             _released.Add(request);
             request.Listener = new ReleasedTurn(this);
             ScheduleIfRunnable();
@@ -550,7 +550,7 @@ internal sealed class ActivationData : IThreadPoolWorkItem, IRequestCompletionLi
         }
 
         // Calls made by this turn serve this silo's work (and whatever the request served).
-        var previous = CallChain.Enter(work.Request, this, _catalog.SelfChainId, _catalog.SelfOnlyChain);
+        var previous = CallChain.Enter(work.Request?.Chain, _catalog.SelfChainId, _catalog.SelfOnlyChain);
         try
         {
             RunTurnStep(step, work);
@@ -586,7 +586,17 @@ internal sealed class ActivationData : IThreadPoolWorkItem, IRequestCompletionLi
             case Step.Request:
                 var request = work.Request!;
                 request.Listener = this;
-                request.Execute(_grain!);
+                var outer = t_starting;
+                t_starting = request;
+                try
+                {
+                    request.Execute(_grain!);
+                }
+                finally
+                {
+                    t_starting = outer;
+                }
+
                 break;
             case Step.Timer:
                 _ = RunTimerAsync(work.Timer!);
@@ -600,17 +610,7 @@ internal sealed class ActivationData : IThreadPoolWorkItem, IRequestCompletionLi
         _catalog.Metrics.RecordCall(GrainType, _catalog.Time.GetElapsedTime(request.SentTimestamp, now), exception is not null);
         lock (_lock)
         {
-            _running.Remove(request);
-            if ((request.Flags & RequestFlags.AlwaysInterleave) != 0)
-            {
-                _interleavedRunning--;
-            }
-            else
-            {
-                _gatedRunning--;
-            }
-
-            _lastActive = now;
+            EndTurnLocked(request, now);
             if (exception is InconsistentStateException && _deactivationRequested is null)
             {
                 // The state this activation holds is stale; the next call reloads it in a new activation.
@@ -619,6 +619,22 @@ internal sealed class ActivationData : IThreadPoolWorkItem, IRequestCompletionLi
 
             ScheduleIfRunnable();
         }
+    }
+
+    /// <summary>The request no longer holds a turn here (it finished, or its turn was released).</summary>
+    private void EndTurnLocked(GrainRequest request, long now)
+    {
+        _running.Remove(request);
+        if ((request.Flags & RequestFlags.AlwaysInterleave) != 0)
+        {
+            _interleavedRunning--;
+        }
+        else
+        {
+            _gatedRunning--;
+        }
+
+        _lastActive = now;
     }
 
     private async Task RunTimerAsync(GrainTimer timer)

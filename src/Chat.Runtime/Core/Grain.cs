@@ -34,12 +34,10 @@ public abstract class Grain : IAddressable
     public virtual Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>
-    /// Ends the current request's turn here: the activation may run its next request while this
-    /// method goes on awaiting, and the caller gets its answer when the method returns. What the
-    /// method does afterwards interleaves with later turns, so it must not read or change the
-    /// grain's state any more (wait for work it already started, return a result built before).
+    /// The running request's turn, to end early with <see cref="ReleasableTurn.Release"/>. Call it
+    /// before the method's first await (the request is known without any per-call cost only then).
     /// </summary>
-    protected void ReleaseTurn() => GrainContext.ReleaseCurrentTurn();
+    protected ReleasableTurn CurrentTurn() => GrainContext.CaptureCurrentTurn();
 
     /// <summary>Deactivate after the current turn.</summary>
     protected void DeactivateOnIdle() => GrainContext.Deactivate(new DeactivationReason(DeactivationReasonCode.ApplicationRequested, "DeactivateOnIdle"));
@@ -80,6 +78,37 @@ public interface IGrainContext
     /// <summary>Registers a grain timer.</summary>
     IGrainTimer RegisterGrainTimer(Func<CancellationToken, Task> callback, GrainTimerCreationOptions options);
 
-    /// <summary>Ends the running request's turn before the method returns (see <see cref="Grain.ReleaseTurn"/>).</summary>
-    void ReleaseCurrentTurn();
+    /// <summary>The running request's turn (see <see cref="Grain.CurrentTurn"/>); only before the method's first await.</summary>
+    ReleasableTurn CaptureCurrentTurn();
+}
+
+/// <summary>A running request's turn, captured by <see cref="Grain.CurrentTurn"/>.</summary>
+public readonly struct ReleasableTurn
+{
+    private readonly Activation.ActivationData? _activation;
+    private readonly Invocation.GrainRequest? _request;
+
+    internal ReleasableTurn(Activation.ActivationData activation, Invocation.GrainRequest request)
+    {
+        _activation = activation;
+        _request = request;
+    }
+
+    /// <summary>
+    /// Ends the turn now: the activation may run its next request while the method goes on
+    /// awaiting, and the caller gets its answer when the method returns. What the method does
+    /// afterwards interleaves with later turns, so it must not read or change the grain's state any
+    /// more (wait for work it already started, return a result built before). A released request is
+    /// still timed and still expires at its deadline. Releasing twice, or after the method returned,
+    /// does nothing.
+    /// </summary>
+    public void Release()
+    {
+        if (_activation is null)
+        {
+            throw new InvalidOperationException("This turn was not captured with Grain.CurrentTurn().");
+        }
+
+        _activation.Release(_request!);
+    }
 }

@@ -8,13 +8,10 @@ namespace Chat.Runtime.Invocation;
 /// </summary>
 internal static class CallChain
 {
-    private static readonly AsyncLocal<Turn?> s_current = new();
+    private static readonly AsyncLocal<long[]?> s_current = new();
 
     /// <summary>The chain of the grain turn running on this async flow; null outside grain turns.</summary>
-    public static long[]? Current => s_current.Value?.Chain;
-
-    /// <summary>The grain turn running on this async flow (its request and activation), if any.</summary>
-    public static Turn? CurrentTurn => s_current.Value;
+    public static long[]? Current => s_current.Value;
 
     /// <summary>An id for a silo incarnation in chains (its address's hash mixed with its generation).</summary>
     public static long IdOf(Messaging.SiloAddress address) => ((long)StableHash.XxHash32($"{address.Host}:{address.Port}") << 32) ^ address.Generation;
@@ -23,15 +20,13 @@ internal static class CallChain
     public static bool Contains(long[]? chain, long siloId) => siloId != 0 && chain is not null && Array.IndexOf(chain, siloId) >= 0;
 
     /// <summary>
-    /// Makes the turn of <paramref name="activation"/> on silo <paramref name="siloId"/> serving
-    /// <paramref name="request"/> (null for timers, activation and deactivation) current, returning
-    /// what was current before (pass it to <see cref="Restore"/> once the turn's synchronous part
-    /// returned; its awaits keep the turn by themselves).
+    /// Makes the chain of a turn on <paramref name="siloId"/> serving <paramref name="incoming"/> current,
+    /// returning what was current before (pass it to <see cref="Restore"/> once the turn's synchronous
+    /// part returned; its awaits keep the chain by themselves).
     /// </summary>
-    public static Turn? Enter(GrainRequest? request, object activation, long siloId, long[]? selfOnly)
+    public static long[]? Enter(long[]? incoming, long siloId, long[]? selfOnly)
     {
         var previous = s_current.Value;
-        var incoming = request?.Chain;
         long[]? chain;
         if (siloId == 0)
         {
@@ -50,13 +45,20 @@ internal static class CallChain
             chain = [.. incoming, siloId];
         }
 
-        s_current.Value = new Turn(chain, request, activation);
+        if (!ReferenceEquals(previous, chain))
+        {
+            s_current.Value = chain;
+        }
+
         return previous;
     }
 
     /// <summary>Puts back what <see cref="Enter"/> replaced.</summary>
-    public static void Restore(Turn? previous) => s_current.Value = previous;
-
-    /// <summary>One grain turn as seen by the code it runs.</summary>
-    internal sealed record Turn(long[]? Chain, GrainRequest? Request, object Activation);
+    public static void Restore(long[]? previous)
+    {
+        if (!ReferenceEquals(s_current.Value, previous))
+        {
+            s_current.Value = previous;
+        }
+    }
 }

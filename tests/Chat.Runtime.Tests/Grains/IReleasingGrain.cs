@@ -2,7 +2,7 @@ using Chat.Runtime.Tests.Infrastructure;
 
 namespace Chat.Runtime.Tests.Grains;
 
-/// <summary>A non-reentrant grain whose method ends its turn early (<see cref="Grain.ReleaseTurn"/>).</summary>
+/// <summary>A non-reentrant grain whose method ends its turn early (<see cref="ReleasableTurn.Release"/>).</summary>
 public interface IReleasingGrain : IGrainWithGuidKey
 {
     /// <summary>Counts, records "{key} released", ends its turn, waits for the gate "{key}", then returns the count.</summary>
@@ -18,9 +18,13 @@ public sealed class ReleasingGrain(Probe probe) : Grain, IReleasingGrain
 
     public async Task<int> CountThenWaitAfterRelease()
     {
+        var turn = CurrentTurn();
         var result = ++_count;
         var key = this.GetPrimaryKey().ToString();
-        ReleaseTurn();
+
+        // Released from a continuation, as real methods do after their first await.
+        await Task.Yield();
+        turn.Release();
         probe.Record($"{key} released");
         await probe.Gate(key).Task;
         return result;
