@@ -101,8 +101,10 @@ public sealed class ClusterDomainTests(PostgresDatabaseFixture database, ITestOu
                 {
                     try
                     {
+                        // Longer than the runtime's own call timeout (30 s), so a send that waits that long ends
+                        // with its GrainCallTimeoutException (retried below) rather than this test's timeout.
                         var result = await client.GetGrain<IConversationGrain>(conversation)
-                            .SendMessage(sender.Id, new SendMessageRequest(clientMessageId, $"message {clientMessageId}")).WaitAsync(Timeout);
+                            .SendMessage(sender.Id, new SendMessageRequest(clientMessageId, $"message {clientMessageId}")).WaitAsync(Timeout + TimeSpan.FromSeconds(15));
                         acknowledged[clientMessageId] = (conversation, result.Message.Id, result.Message.Seq);
                         break;
                     }
