@@ -390,6 +390,9 @@ public sealed class SiloState
     /// <summary>The membership view, when clustered.</summary>
     public ClusterView View => Cluster?.View ?? ClusterView.Empty;
 
+    /// <summary>What this silo's failure detector sees, when clustered.</summary>
+    public FailureDetectorStatus? FailureDetector => Cluster?.FailureDetector;
+
     /// <summary>Activations on this silo.</summary>
     public int ActivationCount => _services.GetRequiredService<Catalog>().Count;
 

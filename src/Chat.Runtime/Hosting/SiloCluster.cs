@@ -71,6 +71,8 @@ internal sealed class SiloCluster : IAsyncDisposable
 
     public bool IsFenced => _membership?.IsFenced == true;
 
+    public FailureDetectorStatus? FailureDetector => _membership?.DetectorStatus;
+
     /// <summary>Raised when the silo fences itself (declared dead while alive).</summary>
     public event Action? Fenced;
 

@@ -25,6 +25,9 @@ public sealed partial class SiloMembershipService : IAsyncDisposable
     private long _lastHeartbeatOk;
     private long _healthySince;
     private int _fenced;
+    private ClusterView _lastRead = ClusterView.Empty;
+    private long _lastReadAt;
+    private string? _lastDeclaration;
     private volatile bool _paused;
     private volatile bool _leaving;
 
@@ -54,6 +57,25 @@ public sealed partial class SiloMembershipService : IAsyncDisposable
 
     /// <summary>True once fenced.</summary>
     public bool IsFenced => Volatile.Read(ref _fenced) != 0;
+
+    /// <summary>What the failure detector sees now: for operators' status pages and for test failures.</summary>
+    public FailureDetectorStatus DetectorStatus
+    {
+        get
+        {
+            var now = Stopwatch.GetTimestamp();
+            lock (_healthLock)
+            {
+                return new FailureDetectorStatus(
+                    _lastHeartbeatOk == 0 ? null : Stopwatch.GetElapsedTime(_lastHeartbeatOk, now),
+                    _healthySince == 0 ? TimeSpan.Zero : Stopwatch.GetElapsedTime(_healthySince, now),
+                    MayJudgeOthersLocked(now),
+                    _lastReadAt == 0 ? null : Stopwatch.GetElapsedTime(_lastReadAt, now),
+                    _lastRead.Members,
+                    _lastDeclaration);
+            }
+        }
+    }
 
     /// <summary>Inserts this silo as Joining, starts heartbeats, then becomes Active.</summary>
     public async Task JoinAsync(CancellationToken cancellationToken)
@@ -155,14 +177,23 @@ public sealed partial class SiloMembershipService : IAsyncDisposable
         var now = Stopwatch.GetTimestamp();
         lock (_healthLock)
         {
-            return _lastHeartbeatOk != 0
-                && Stopwatch.GetElapsedTime(_lastHeartbeatOk, now) <= _options.HeartbeatInterval * 3
-                && Stopwatch.GetElapsedTime(_healthySince, now) >= _options.DeathTimeout;
+            return MayJudgeOthersLocked(now);
         }
     }
 
+    private bool MayJudgeOthersLocked(long now) =>
+        _lastHeartbeatOk != 0
+        && Stopwatch.GetElapsedTime(_lastHeartbeatOk, now) <= _options.HeartbeatInterval * 3
+        && Stopwatch.GetElapsedTime(_healthySince, now) >= _options.DeathTimeout;
+
     private void OnRead(ClusterView view)
     {
+        lock (_healthLock)
+        {
+            _lastRead = view;
+            _lastReadAt = Stopwatch.GetTimestamp();
+        }
+
         if (_stop.IsCancellationRequested || _paused || _leaving)
         {
             return;
@@ -199,10 +230,13 @@ public sealed partial class SiloMembershipService : IAsyncDisposable
                 LogDeclaredDead(_logger, member.Address.ToString(), member.Name, member.HeartbeatAge.TotalSeconds);
             }
 
+            _lastDeclaration = $"{member.Name} at v{version}: {result}";
+
             // A version conflict means someone else changed the table first; the next read decides again.
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
+            _lastDeclaration = $"{member.Name} at v{version}: {ex.GetType().Name} {ex.Message}";
             LogHeartbeatFailed(_logger, ex.Message);
             DatabaseError?.Invoke("membership-write");
         }
@@ -252,4 +286,28 @@ public sealed partial class SiloMembershipService : IAsyncDisposable
 
     [LoggerMessage(3105, LogLevel.Warning, "Membership heartbeat or write failed: {Reason}")]
     private static partial void LogHeartbeatFailed(ILogger logger, string reason);
+}
+
+/// <summary>A snapshot of a silo's failure detector.</summary>
+/// <param name="SinceLastHeartbeat">Time since this silo's own last successful heartbeat (null before the first).</param>
+/// <param name="HealthyFor">How long its heartbeats have succeeded without a gap.</param>
+/// <param name="MayJudgeOthers">Whether it may declare stale silos dead now.</param>
+/// <param name="SinceLastRead">Time since it last read the membership table (null before the first).</param>
+/// <param name="LastRead">The rows of that read, with heartbeat ages by the database clock.</param>
+/// <param name="LastDeclaration">The outcome of its last attempt to declare a silo dead.</param>
+public sealed record FailureDetectorStatus(
+    TimeSpan? SinceLastHeartbeat,
+    TimeSpan HealthyFor,
+    bool MayJudgeOthers,
+    TimeSpan? SinceLastRead,
+    IReadOnlyList<SiloEntry> LastRead,
+    string? LastDeclaration)
+{
+    /// <inheritdoc />
+    public override string ToString() =>
+        $"own heartbeat {Seconds(SinceLastHeartbeat)} ago, healthy for {HealthyFor.TotalSeconds:F1}s, may judge {MayJudgeOthers}, " +
+        $"last read {Seconds(SinceLastRead)} ago [{string.Join(", ", LastRead.Select(m => $"{m.Name} {m.Status} {m.HeartbeatAge.TotalSeconds:F1}s"))}], " +
+        $"last declaration {LastDeclaration ?? "none"}";
+
+    private static string Seconds(TimeSpan? span) => span is { } s ? $"{s.TotalSeconds:F1}s" : "never";
 }

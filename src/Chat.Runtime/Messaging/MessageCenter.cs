@@ -21,6 +21,9 @@ internal readonly record struct IncomingRequest(GrainRequest Request, long Sende
 /// </summary>
 internal sealed partial class MessageCenter : IFrameHandler, IAsyncDisposable
 {
+    /// <summary>How long a stream push waits for a connection to its subscriber's silo before it is dropped.</summary>
+    private static readonly TimeSpan StreamPushPatience = TimeSpan.FromSeconds(10);
+
     /// <summary>More silos than any cluster of ours has: a longer chain is a malformed frame.</summary>
     private const int MaxChainLength = 64;
 
@@ -39,6 +42,7 @@ internal sealed partial class MessageCenter : IFrameHandler, IAsyncDisposable
     private long _incomingInFlight;
     private long _lastIncomingTicks;
     private volatile bool _disposed;
+    private int _connectAttempts;
 
     public MessageCenter(HelloMessage hello, JsonSerializerOptions json, TimeProvider time, ILogger logger, TimeSpan timeoutCheckInterval, int sendQueueCapacity)
     {
@@ -169,6 +173,10 @@ internal sealed partial class MessageCenter : IFrameHandler, IAsyncDisposable
         }
     }
 
+    /// <summary>This process's connection to <paramref name="silo"/>, connecting (with backoff) until the deadline (a <see cref="TimeProvider"/> timestamp; 0 = none).</summary>
+    internal Task<Connection> GetConnectionAsync(SiloAddress silo, long deadlineTimestamp) =>
+        _peers.GetOrAdd(silo, static (address, self) => new OutboundPeer(address, self), this).GetConnectionAsync(deadlineTimestamp);
+
     /// <summary>Sends a stream event to another silo over this process's connection to it.</summary>
     public void SendStreamEventToSilo(SiloAddress silo, Action<FrameBuilder> writeBody)
     {
@@ -187,7 +195,9 @@ internal sealed partial class MessageCenter : IFrameHandler, IAsyncDisposable
     {
         try
         {
-            var connection = await peer.GetConnectionAsync(0).ConfigureAwait(false);
+            // Bounded: a push for a silo that is gone would otherwise retry (and hold its frame)
+            // until that silo is declared dead, or for ever if it already was.
+            var connection = await peer.GetConnectionAsync(_time.GetTimestamp() + Timestamps.FromTimeSpan(_time, StreamPushPatience)).ConfigureAwait(false);
             await connection.SendAsync(frame).ConfigureAwait(false);
         }
         catch (Exception)
@@ -254,8 +264,12 @@ internal sealed partial class MessageCenter : IFrameHandler, IAsyncDisposable
         SendHello(connection);
     }
 
+    /// <summary>Outbound connection attempts so far (for tests of the backoff).</summary>
+    internal int ConnectAttempts => Volatile.Read(ref _connectAttempts);
+
     private async Task<Connection> ConnectAsync(SiloAddress address)
     {
+        Interlocked.Increment(ref _connectAttempts);
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
         try
         {
@@ -744,7 +758,7 @@ internal sealed partial class MessageCenter : IFrameHandler, IAsyncDisposable
         {
             while (true)
             {
-                Task<Connection> connecting;
+                Task<Connection> attempt;
                 lock (_lock)
                 {
                     if (_dead)
@@ -757,22 +771,15 @@ internal sealed partial class MessageCenter : IFrameHandler, IAsyncDisposable
                         return connected;
                     }
 
+                    // Callers arriving during an attempt share it; after a failure the next one waits
+                    // out the backoff first.
                     var wait = TimeSpan.FromTicks(_nextAttemptTicks - DateTime.UtcNow.Ticks);
-                    if (_connecting is null && wait > TimeSpan.Zero)
-                    {
-                        connecting = DelayedConnectAsync(wait);
-                    }
-                    else
-                    {
-                        connecting = _connecting ??= AttemptAsync();
-                    }
-
-                    _connecting = connecting;
+                    attempt = _connecting ??= AttemptAsync(wait);
                 }
 
                 try
                 {
-                    return await connecting.ConfigureAwait(false);
+                    return await attempt.ConfigureAwait(false);
                 }
                 catch (Exception) when (deadlineTimestamp == 0 || center._time.GetTimestamp() < deadlineTimestamp)
                 {
@@ -785,14 +792,26 @@ internal sealed partial class MessageCenter : IFrameHandler, IAsyncDisposable
             }
         }
 
-        private async Task<Connection> DelayedConnectAsync(TimeSpan wait)
+        /// <summary>
+        /// One connection attempt. It is created under <see cref="_lock"/> and stored in
+        /// <see cref="_connecting"/> there, and it clears that field when it ends: so it must never
+        /// end before it was stored. A connect to a loopback port nobody listens on is refused
+        /// synchronously, and an attempt that ended inline used to be stored after it had cleared the
+        /// field, as a finished task every later caller awaited again at once — a hot loop of
+        /// rethrown refusals until the calls' deadlines (or, after a synchronous success, a closed
+        /// connection handed out for ever). Starting on the thread pool rules that out.
+        /// </summary>
+        private async Task<Connection> AttemptAsync(TimeSpan wait)
         {
-            await Task.Delay(wait).ConfigureAwait(false);
-            return await AttemptAsync().ConfigureAwait(false);
-        }
+            if (wait > TimeSpan.Zero)
+            {
+                await Task.Delay(wait).ConfigureAwait(false);
+            }
+            else
+            {
+                await Task.CompletedTask.ConfigureAwait(ConfigureAwaitOptions.ForceYielding);
+            }
 
-        private async Task<Connection> AttemptAsync()
-        {
             try
             {
                 var connection = await center.ConnectAsync(address).ConfigureAwait(false);

@@ -44,6 +44,16 @@ public static partial class SiloHostingExtensions
             activeSilos = silo.View.ActiveSilos.Select(a => a.ToString()),
             activations = silo.ActivationCount,
             activationsByType = silo.ActivationsByType,
+            failureDetector = silo.FailureDetector is { } detector
+                ? new
+                {
+                    sinceLastHeartbeatSeconds = detector.SinceLastHeartbeat?.TotalSeconds,
+                    healthyForSeconds = detector.HealthyFor.TotalSeconds,
+                    mayJudgeOthers = detector.MayJudgeOthers,
+                    sinceLastReadSeconds = detector.SinceLastRead?.TotalSeconds,
+                    lastDeclaration = detector.LastDeclaration,
+                }
+                : null,
         }));
         return app;
     }

@@ -1,6 +1,7 @@
 using System.Net;
 using Chat.Grains.Hosting;
 using Chat.Runtime.Testing;
+using Chat.Testing;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;

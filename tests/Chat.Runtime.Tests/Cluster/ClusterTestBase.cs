@@ -11,12 +11,19 @@ public static class TestClusters
 {
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
-    public static Task<TestCluster> StartAsync(string connectionString, Probe probe, int silos = 2, Dictionary<string, string?>? configuration = null) =>
+    public static Task<TestCluster> StartAsync(string connectionString, Probe probe, int silos = 2, Dictionary<string, string?>? configuration = null, LogCollector? logs = null) =>
         TestCluster.StartAsync(new TestClusterOptions
         {
             ConnectionString = connectionString,
             InitialSilos = silos,
-            ConfigureServices = s => s.AddSingleton(probe),
+            ConfigureServices = s =>
+            {
+                s.AddSingleton(probe);
+                if (logs is not null)
+                {
+                    s.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(logs);
+                }
+            },
             ConfigureSilo = s => s.AddGrains(typeof(TestClusters).Assembly).AddGrains(typeof(AppendGrain).Assembly).AddPostgresGrainStorage(),
             Configuration = configuration ?? [],
         });

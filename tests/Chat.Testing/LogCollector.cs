@@ -1,9 +1,9 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace Chat.Frontend.Tests.Infrastructure;
+namespace Chat.Testing;
 
-/// <summary>Keeps the warnings and errors a frontend logs, for failure messages.</summary>
+/// <summary>Keeps the warnings and errors a host logs, for failure messages.</summary>
 public sealed class LogCollector : ILoggerProvider
 {
     private readonly ConcurrentQueue<string> _entries = new();
