@@ -27,7 +27,11 @@ public sealed record SiloEntry(
     string? HttpUrl,
     DateTimeOffset StartTime,
     DateTimeOffset HeartbeatAt,
-    TimeSpan HeartbeatAge);
+    TimeSpan HeartbeatAge)
+{
+    /// <summary>"name Status 1.2s" (heartbeat age): for status lines and test failures.</summary>
+    public string Describe() => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Name} {Status} {HeartbeatAge.TotalSeconds:F1}s");
+}
 
 /// <summary>
 /// An immutable snapshot of the membership table at one table version. Placement only uses

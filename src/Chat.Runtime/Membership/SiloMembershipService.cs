@@ -306,7 +306,7 @@ public sealed record FailureDetectorStatus(
     /// <inheritdoc />
     public override string ToString() =>
         $"own heartbeat {Seconds(SinceLastHeartbeat)} ago, healthy for {HealthyFor.TotalSeconds:F1}s, may judge {MayJudgeOthers}, " +
-        $"last read {Seconds(SinceLastRead)} ago [{string.Join(", ", LastRead.Select(m => $"{m.Name} {m.Status} {m.HeartbeatAge.TotalSeconds:F1}s"))}], " +
+        $"last read {Seconds(SinceLastRead)} ago [{string.Join(", ", LastRead.Select(m => m.Describe()))}], " +
         $"last declaration {LastDeclaration ?? "none"}";
 
     private static string Seconds(TimeSpan? span) => span is { } s ? $"{s.TotalSeconds:F1}s" : "never";

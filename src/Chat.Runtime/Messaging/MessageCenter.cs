@@ -127,7 +127,7 @@ internal sealed partial class MessageCenter : IFrameHandler, IAsyncDisposable
             _pending[id] = new PendingCall(request, target, targetLeaving);
         }
 
-        var peer = _peers.GetOrAdd(target, static (address, self) => new OutboundPeer(address, self), this);
+        var peer = Peer(target);
         if (peer.Connected is { IsClosed: false } connection && connection.TrySend(frame))
         {
             return;
@@ -175,12 +175,14 @@ internal sealed partial class MessageCenter : IFrameHandler, IAsyncDisposable
 
     /// <summary>This process's connection to <paramref name="silo"/>, connecting (with backoff) until the deadline (a <see cref="TimeProvider"/> timestamp; 0 = none).</summary>
     internal Task<Connection> GetConnectionAsync(SiloAddress silo, long deadlineTimestamp) =>
-        _peers.GetOrAdd(silo, static (address, self) => new OutboundPeer(address, self), this).GetConnectionAsync(deadlineTimestamp);
+        Peer(silo).GetConnectionAsync(deadlineTimestamp);
+
+    private OutboundPeer Peer(SiloAddress silo) => _peers.GetOrAdd(silo, static (address, self) => new OutboundPeer(address, self), this);
 
     /// <summary>Sends a stream event to another silo over this process's connection to it.</summary>
     public void SendStreamEventToSilo(SiloAddress silo, Action<FrameBuilder> writeBody)
     {
-        var peer = _peers.GetOrAdd(silo, static (address, self) => new OutboundPeer(address, self), this);
+        var peer = Peer(silo);
         if (peer.Connected is { IsClosed: false } connection)
         {
             SendStreamEvent(connection, writeBody);
@@ -793,13 +795,10 @@ internal sealed partial class MessageCenter : IFrameHandler, IAsyncDisposable
         }
 
         /// <summary>
-        /// One connection attempt. It is created under <see cref="_lock"/> and stored in
-        /// <see cref="_connecting"/> there, and it clears that field when it ends: so it must never
-        /// end before it was stored. A connect to a loopback port nobody listens on is refused
-        /// synchronously, and an attempt that ended inline used to be stored after it had cleared the
-        /// field, as a finished task every later caller awaited again at once — a hot loop of
-        /// rethrown refusals until the calls' deadlines (or, after a synchronous success, a closed
-        /// connection handed out for ever). Starting on the thread pool rules that out.
+        /// One connection attempt, after <paramref name="wait"/> (the backoff). It is stored in
+        /// <see cref="_connecting"/> under the lock and clears that field when it ends, so it must not
+        /// end before it was stored: a <c>connect()</c> can fail or succeed synchronously, hence it
+        /// always starts on the thread pool (docs/runtime/messaging.md, "Outbound connections").
         /// </summary>
         private async Task<Connection> AttemptAsync(TimeSpan wait)
         {

@@ -36,7 +36,7 @@ public sealed class ClusterStreamTests(PostgresDatabaseFixture database) : IClas
     private static string Views(TestCluster cluster)
     {
         static string Describe(string who, ClusterView view) =>
-            $"{who}: v{view.Version} [{string.Join(", ", view.Members.Select(m => $"{m.Name} {m.Status} {m.HeartbeatAge.TotalSeconds:F1}s"))}]";
+            $"{who}: v{view.Version} [{string.Join(", ", view.Members.Select(m => m.Describe()))}]";
 
         var views = cluster.Silos.Select(s => Describe(s.Address.ToString(), s.State.View) + $" (detector: {s.State.FailureDetector})")
             .Append(Describe("client", cluster.ClientServices.GetRequiredService<ClusterClientState>().View));
