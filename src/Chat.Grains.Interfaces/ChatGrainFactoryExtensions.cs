@@ -1,4 +1,3 @@
-using Chat.Runtime;
 
 namespace Chat.Grains;
 

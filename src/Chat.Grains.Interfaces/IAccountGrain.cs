@@ -1,4 +1,3 @@
-using Chat.Runtime;
 
 namespace Chat.Grains;
 
@@ -6,7 +5,7 @@ namespace Chat.Grains;
 /// Registration and password checks (key: the username in lower case, see <see cref="AccountKey"/>).
 /// Tokens are the frontend's business.
 /// </summary>
-[GrainType("account")]
+[Alias("account")]
 public interface IAccountGrain : IGrainWithStringKey
 {
     /// <summary>Registers the user (username <c>^[a-zA-Z0-9_]{3,50}$</c>, unique regardless of case); CONFLICT when taken.</summary>

@@ -1,9 +1,8 @@
-using Chat.Runtime;
 
 namespace Chat.Grains;
 
 /// <summary>An uploaded file (key: attachment id, chosen by the uploader's frontend).</summary>
-[GrainType("attachment")]
+[Alias("attachment")]
 public interface IAttachmentGrain : IGrainWithGuidKey
 {
     /// <summary>Stores the file after sniffing its type and checking its size.</summary>

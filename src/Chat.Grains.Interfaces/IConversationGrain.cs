@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using Chat.Runtime;
 
 namespace Chat.Grains;
 
@@ -9,7 +8,7 @@ namespace Chat.Grains;
 /// Access is checked on every call against the in-memory participant list, which organization
 /// removals update synchronously.
 /// </summary>
-[GrainType("conversation")]
+[Alias("conversation")]
 public interface IConversationGrain : IGrainWithGuidKey
 {
     /// <summary>Creates this conversation as a group owned by <paramref name="userId"/> (201).</summary>

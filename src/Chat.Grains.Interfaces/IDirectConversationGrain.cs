@@ -1,4 +1,3 @@
-using Chat.Runtime;
 
 namespace Chat.Grains;
 
@@ -7,7 +6,7 @@ namespace Chat.Grains;
 /// <c>orgId:userA:userB</c>, see <see cref="DirectConversationKey"/>), so that concurrent "open DM"
 /// calls of both users are serialised and create at most one conversation.
 /// </summary>
-[GrainType("direct-conversation")]
+[Alias("direct-conversation")]
 public interface IDirectConversationGrain : IGrainWithStringKey
 {
     /// <summary>Returns the pair's conversation, creating it on first use (Created=true exactly once).</summary>

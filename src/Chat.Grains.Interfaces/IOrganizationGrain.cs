@@ -1,9 +1,8 @@
-using Chat.Runtime;
 
 namespace Chat.Grains;
 
 /// <summary>An organization (key: organization id): its members, roles and directory.</summary>
-[GrainType("organization")]
+[Alias("organization")]
 public interface IOrganizationGrain : IGrainWithGuidKey
 {
     /// <summary>Creates the organization with <paramref name="userId"/> as owner.</summary>

@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using Chat.Runtime;
 
 namespace Chat.Grains;
 
@@ -10,7 +9,7 @@ namespace Chat.Grains;
 /// yields no usable token; every frontend validates tokens here, so a token issued by one frontend
 /// works on all of them and a logout revokes it everywhere at once.
 /// </summary>
-[GrainType("session")]
+[Alias("session")]
 public interface ISessionGrain : IGrainWithStringKey
 {
     /// <summary>Stores a new session of <paramref name="userId"/>; CONFLICT when the key is already used.</summary>
@@ -25,6 +24,7 @@ public interface ISessionGrain : IGrainWithStringKey
 }
 
 /// <summary>A valid session.</summary>
+[GenerateSerializer, Immutable, Alias("chat.SessionInfo")]
 public sealed record SessionInfo(Guid UserId, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt);
 
 /// <summary>Keys of <see cref="ISessionGrain"/>.</summary>

@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using Chat.Runtime;
 
 namespace Chat.Grains;
 
@@ -9,7 +8,7 @@ namespace Chat.Grains;
 /// rate limiter (so it holds across frontends, connections and transports), presence bookkeeping,
 /// and publishes the user's events (stream <c>user-events</c>).
 /// </summary>
-[GrainType("user")]
+[Alias("user")]
 public interface IUserGrain : IGrainWithGuidKey
 {
     /// <summary>The profile; NOT_FOUND when no such user exists.</summary>
@@ -53,7 +52,16 @@ public interface IUserGrain : IGrainWithGuidKey
     /// expired leases count as gone). It also restores the frontend's count after this grain was
     /// reactivated elsewhere (a silo died), and 0 removes the frontend.
     /// </summary>
-    Task RenewPresence(string frontendId, int connections);
+    /// <returns>The newest position of the user's event log: a frontend that delivered less fills the gap with <see cref="ReadEvents"/>.</returns>
+    Task<EventPosition> RenewPresence(string frontendId, int connections);
+
+    /// <summary>
+    /// The user's events after <paramref name="after"/>, in order, from the log's bounded replay
+    /// buffer (SPEC section 6 resume), or <see cref="EventReplay.TooOld"/> when that position is of
+    /// another epoch or older than the buffer.
+    /// </summary>
+    [ReadOnly]
+    Task<EventReplay> ReadEvents(EventPosition after);
 
     /// <summary>The client says the user is away or back (only meaningful while connected).</summary>
     Task<PresenceStatus> SetPresence(PresenceStatus status);
@@ -74,6 +82,13 @@ public interface IUserGrain : IGrainWithGuidKey
 
     /// <summary>Conversation → user: the user no longer takes part ("left", "removed", "deleted").</summary>
     Task OnConversationRemoved(Guid conversationId, string reason);
+
+    /// <summary>
+    /// An ephemeral event for the user's current connections (typing from a conversation, a revoked
+    /// session): no position, no replay; dropped when no frontend holds the user.
+    /// </summary>
+    [AlwaysInterleave]
+    Task PushEphemeral(UserEvent evt);
 
     /// <summary>User → user: a contact's presence changed (keeps inbox presence current).</summary>
     [OneWay]

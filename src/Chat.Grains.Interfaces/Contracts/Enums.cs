@@ -4,6 +4,7 @@ namespace Chat.Grains;
 
 /// <summary>Kind of conversation.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<ConversationType>))]
+[GenerateSerializer, Alias("chat.ConversationType")]
 public enum ConversationType
 {
     /// <summary>Exactly two participants of one organization, no name.</summary>
@@ -17,6 +18,7 @@ public enum ConversationType
 
 /// <summary>Role of a participant in a conversation, or of a member in an organization.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<Role>))]
+[GenerateSerializer, Alias("chat.Role")]
 public enum Role
 {
     /// <summary>Plain member.</summary>
@@ -34,6 +36,7 @@ public enum Role
 
 /// <summary>Kind of message.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<MessageType>))]
+[GenerateSerializer, Alias("chat.MessageType")]
 public enum MessageType
 {
     /// <summary>Written by a user.</summary>
@@ -47,6 +50,7 @@ public enum MessageType
 
 /// <summary>Presence of a user.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<PresenceStatus>))]
+[GenerateSerializer, Alias("chat.PresenceStatus")]
 public enum PresenceStatus
 {
     /// <summary>No connection anywhere.</summary>

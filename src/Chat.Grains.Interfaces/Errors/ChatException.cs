@@ -5,6 +5,7 @@ namespace Chat.Grains;
 /// the runtime's exception codec rebuilds it through the public constructor, whose parameter names
 /// match <see cref="Exception.Message"/> and the public properties below.
 /// </summary>
+[GenerateSerializer, Alias("chat.ChatException")]
 public sealed class ChatException : Exception
 {
     /// <summary>Creates a domain error.</summary>
@@ -21,13 +22,16 @@ public sealed class ChatException : Exception
     }
 
     /// <summary>The SPEC section 7 error code, e.g. <c>NOT_PARTICIPANT</c>.</summary>
-    public string Code { get; }
+    [Id(0)]
+    public string Code { get; private set; }
 
     /// <summary>Optional detail: for validation errors, the name of the offending field.</summary>
-    public string? Details { get; }
+    [Id(1)]
+    public string? Details { get; private set; }
 
     /// <summary>Seconds until a retry may succeed (rate limiting).</summary>
-    public int? RetryAfterSeconds { get; }
+    [Id(2)]
+    public int? RetryAfterSeconds { get; private set; }
 
     /// <summary>The HTTP status code of <see cref="Code"/>.</summary>
     public int HttpStatus => ChatErrorCodes.HttpStatusOf(Code);

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Text.Json.Serialization;
 
 namespace Chat.Grains;
@@ -56,6 +57,7 @@ public static class UserEventTypes
 [JsonDerivedType(typeof(TypingEvent), UserEventTypes.Typing)]
 [JsonDerivedType(typeof(PresenceEvent), UserEventTypes.Presence)]
 [JsonDerivedType(typeof(SessionRevokedEvent), UserEventTypes.SessionRevoked)]
+[GenerateSerializer, Immutable, Alias("chat.UserEvent")]
 public abstract record UserEvent(Guid ConversationId)
 {
     /// <summary>The event's name (one of <see cref="UserEventTypes"/>). Not serialised: the discriminator carries it
@@ -65,6 +67,7 @@ public abstract record UserEvent(Guid ConversationId)
 }
 
 /// <summary>A new message.</summary>
+[GenerateSerializer, Immutable, Alias("chat.MessageCreatedEvent")]
 public sealed record MessageCreatedEvent(Guid ConversationId, MessageDto Message) : UserEvent(ConversationId)
 {
     /// <inheritdoc />
@@ -73,6 +76,7 @@ public sealed record MessageCreatedEvent(Guid ConversationId, MessageDto Message
 }
 
 /// <summary>An edited message, or one whose reactions changed.</summary>
+[GenerateSerializer, Immutable, Alias("chat.MessageUpdatedEvent")]
 public sealed record MessageUpdatedEvent(Guid ConversationId, MessageDto Message) : UserEvent(ConversationId)
 {
     /// <inheritdoc />
@@ -81,6 +85,7 @@ public sealed record MessageUpdatedEvent(Guid ConversationId, MessageDto Message
 }
 
 /// <summary>A deleted message, as its tombstone.</summary>
+[GenerateSerializer, Immutable, Alias("chat.MessageDeletedEvent")]
 public sealed record MessageDeletedEvent(Guid ConversationId, MessageDto Message) : UserEvent(ConversationId)
 {
     /// <inheritdoc />
@@ -89,6 +94,7 @@ public sealed record MessageDeletedEvent(Guid ConversationId, MessageDto Message
 }
 
 /// <summary>The user now takes part in this conversation.</summary>
+[GenerateSerializer, Immutable, Alias("chat.ConversationCreatedEvent")]
 public sealed record ConversationCreatedEvent(Guid ConversationId, InboxEntry Conversation) : UserEvent(ConversationId)
 {
     /// <inheritdoc />
@@ -97,6 +103,7 @@ public sealed record ConversationCreatedEvent(Guid ConversationId, InboxEntry Co
 }
 
 /// <summary>The conversation's summary changed (name, participants, roles, settings).</summary>
+[GenerateSerializer, Immutable, Alias("chat.ConversationUpdatedEvent")]
 public sealed record ConversationUpdatedEvent(Guid ConversationId, InboxEntry Conversation) : UserEvent(ConversationId)
 {
     /// <inheritdoc />
@@ -105,6 +112,7 @@ public sealed record ConversationUpdatedEvent(Guid ConversationId, InboxEntry Co
 }
 
 /// <summary>The conversation left the user's inbox; <see cref="Reason"/> is "left", "removed" or "deleted".</summary>
+[GenerateSerializer, Immutable, Alias("chat.ConversationRemovedEvent")]
 public sealed record ConversationRemovedEvent(Guid ConversationId, string Reason) : UserEvent(ConversationId)
 {
     /// <inheritdoc />
@@ -113,6 +121,7 @@ public sealed record ConversationRemovedEvent(Guid ConversationId, string Reason
 }
 
 /// <summary>A participant's read position moved (the user's own on another device, or a receipt).</summary>
+[GenerateSerializer, Immutable, Alias("chat.ReadUpdatedEvent")]
 public sealed record ReadUpdatedEvent(Guid ConversationId, Guid UserId, long LastReadSeq, DateTimeOffset? LastReadAt) : UserEvent(ConversationId)
 {
     /// <inheritdoc />
@@ -121,6 +130,7 @@ public sealed record ReadUpdatedEvent(Guid ConversationId, Guid UserId, long Las
 }
 
 /// <summary>The user's unread count of a conversation, and the inbox totals, after a change.</summary>
+[GenerateSerializer, Immutable, Alias("chat.UnreadChangedEvent")]
 public sealed record UnreadChangedEvent(Guid ConversationId, int UnreadCount, int TotalUnread, int UnreadConversations) : UserEvent(ConversationId)
 {
     /// <inheritdoc />
@@ -132,6 +142,7 @@ public sealed record UnreadChangedEvent(Guid ConversationId, int UnreadCount, in
 /// Ephemeral (no position, not replayed): <paramref name="UserId"/> is typing in the conversation; the
 /// indicator expires after <paramref name="ExpiresInMs"/> unless renewed.
 /// </summary>
+[GenerateSerializer, Immutable, Alias("chat.TypingEvent")]
 public sealed record TypingEvent(Guid ConversationId, Guid UserId, string DisplayName, int ExpiresInMs) : UserEvent(ConversationId)
 {
     /// <inheritdoc />
@@ -143,6 +154,7 @@ public sealed record TypingEvent(Guid ConversationId, Guid UserId, string Displa
 /// Ephemeral: a contact's presence changed. Not about one conversation, so <see cref="UserEvent.ConversationId"/>
 /// is <see cref="Guid.Empty"/>.
 /// </summary>
+[GenerateSerializer, Immutable, Alias("chat.PresenceEvent")]
 public sealed record PresenceEvent(Guid UserId, PresenceStatus Status, DateTimeOffset? LastSeenAt) : UserEvent(Guid.Empty)
 {
     /// <inheritdoc />
@@ -154,6 +166,7 @@ public sealed record PresenceEvent(Guid UserId, PresenceStatus Status, DateTimeO
 /// Ephemeral, consumed by frontends (never pushed to clients): the session with this key was revoked,
 /// so connections authenticated with it close. <see cref="UserEvent.ConversationId"/> is <see cref="Guid.Empty"/>.
 /// </summary>
+[GenerateSerializer, Immutable, Alias("chat.SessionRevokedEvent")]
 public sealed record SessionRevokedEvent(string SessionKey) : UserEvent(Guid.Empty)
 {
     /// <inheritdoc />
@@ -161,12 +174,49 @@ public sealed record SessionRevokedEvent(string SessionKey) : UserEvent(Guid.Emp
     public override string Type => UserEventTypes.SessionRevoked;
 }
 
-/// <summary>Stream coordinates of user events.</summary>
-public static class UserEventStream
+/// <summary>
+/// A user's event position (SPEC section 6): <see cref="Seq"/> grows by one per positioned event of
+/// the user; <see cref="Epoch"/> changes when the user's event log restarts (its grain was lost with
+/// a silo, so positions before it cannot be replayed).
+/// </summary>
+[GenerateSerializer, Immutable, Alias("chat.EventPosition")]
+public readonly record struct EventPosition(long Epoch, long Seq)
 {
-    /// <summary>The stream namespace.</summary>
-    public const string Namespace = "user-events";
+    /// <summary>The position right after this one in the same epoch.</summary>
+    public EventPosition Next => new(Epoch, Seq + 1);
 
-    /// <summary>The stream key of a user.</summary>
-    public static string KeyOf(Guid userId) => userId.ToString("N");
+    /// <inheritdoc />
+    public override string ToString() => $"{Epoch}:{Seq}";
+}
+
+/// <summary>One event of a user with its position.</summary>
+[GenerateSerializer, Immutable, Alias("chat.PositionedEvent")]
+public sealed record PositionedEvent(EventPosition Position, UserEvent Event);
+
+/// <summary>
+/// What a frontend's stream carries: an event for one user who has connections on that frontend,
+/// with the user's event position, or none for ephemeral events (typing, presence, session revoked).
+/// </summary>
+[GenerateSerializer, Immutable, Alias("chat.UserEventEnvelope")]
+public sealed record UserEventEnvelope(Guid UserId, EventPosition? Position, UserEvent Event);
+
+/// <summary>
+/// The answer to "what came after this position": the events in order, or <see cref="TooOld"/> when
+/// the position is of another epoch or older than the replay buffer (the client must resync).
+/// <see cref="Latest"/> is the log's newest position either way.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("chat.EventReplay")]
+public sealed record EventReplay(EventPosition Latest, bool TooOld, ImmutableArray<PositionedEvent> Events);
+
+/// <summary>The Orleans streams that carry user events to frontends.</summary>
+public static class FrontendEventStream
+{
+    /// <summary>The stream provider's name (silos and clients register it under this name).</summary>
+    public const string ProviderName = "chat-events";
+
+    /// <summary>The stream namespace: one stream per frontend process.</summary>
+    public const string Namespace = "frontend-events";
+
+    /// <summary>The stream key of a frontend instance (its id).</summary>
+    public static string KeyOf(string frontendId) => frontendId;
 }

@@ -3,7 +3,6 @@ using Chat.Grains.Diagnostics;
 using Chat.Grains.Options;
 using Chat.Grains.Storage;
 using Chat.Grains.Users;
-using Chat.Runtime;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

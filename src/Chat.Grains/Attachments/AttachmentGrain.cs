@@ -1,6 +1,5 @@
 using Chat.Grains.Options;
 using Chat.Grains.Storage;
-using Chat.Runtime;
 using Microsoft.Extensions.Options;
 using Npgsql;
 

@@ -2,7 +2,6 @@ using System.Collections.Immutable;
 using System.Text;
 using Chat.Grains.Diagnostics;
 using Chat.Grains.Storage;
-using Chat.Runtime;
 using Npgsql;
 
 namespace Chat.Grains.Conversations;
@@ -12,7 +11,7 @@ internal sealed partial class ConversationGrain
 {
     public async Task<SendMessageResult> SendMessage(Guid userId, SendMessageRequest message)
     {
-        var turn = CurrentTurn();
+        var turn = _gate.Current;
         var me = RequireParticipant(userId);
         var clientId = message.ClientMessageId?.Trim() ?? "";
         if (clientId.Length == 0 || clientId.Length > _limits.ClientMessageIdMaxLength)
@@ -119,7 +118,7 @@ internal sealed partial class ConversationGrain
         await connection.CloseAsync();
         var result = new SendMessageResult(Dto(stored), Created: true, rateLimit);
         var told = NotifyMessageAsync(UserEventTypes.MessageCreated, stored);
-        turn.Release();
+        turn?.Release();
         await told;
         return result;
     }

@@ -1,8 +1,6 @@
 using System.Collections.Immutable;
 using Chat.Grains.Diagnostics;
 using Chat.Grains.Storage;
-using Chat.Runtime;
-using Chat.Runtime.Timers;
 using Npgsql;
 
 namespace Chat.Grains.Conversations;

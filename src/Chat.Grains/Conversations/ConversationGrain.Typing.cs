@@ -38,7 +38,7 @@ internal sealed partial class ConversationGrain
     {
         try
         {
-            await _publisher.PublishEphemeralAsync(userId, evt);
+            await GrainFactory.GetGrain<IUserGrain>(userId).PushEphemeral(evt);
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {

@@ -3,7 +3,6 @@ using Chat.Grains.Diagnostics;
 using Chat.Grains.Events;
 using Chat.Grains.Options;
 using Chat.Grains.Storage;
-using Chat.Runtime;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -17,19 +16,23 @@ namespace Chat.Grains.Conversations;
 /// acknowledged message reaches every participant; conversation → user only, never back, so there
 /// are no call cycles), then acknowledged.
 /// Split by facet: membership, messages, reading (history, receipts, read positions).
+/// Reentrant, with calls admitted one at a time by <see cref="TurnGate"/> (see <see cref="Invoke"/>):
+/// Orleans cannot end a turn in the middle of a method, and a send must let the next message commit
+/// while the participants are told.
 /// </summary>
-internal sealed partial class ConversationGrain : Grain, IConversationGrain
+[Reentrant]
+internal sealed partial class ConversationGrain : Grain, IConversationGrain, IIncomingGrainCallFilter
 {
     private readonly ChatDatabase _database;
     private readonly ChatLimitsOptions _limits;
     private readonly TimeProvider _time;
-    private readonly IUserEventPublisher _publisher;
     private readonly ILogger<ConversationGrain> _logger;
     private readonly List<StoredMessage> _window = [];
     private readonly Dictionary<Guid, StoredMessage> _byId = [];
     private readonly Dictionary<(Guid Sender, string ClientId), StoredMessage> _byClientId = [];
     private readonly NoticeQueue _notices = new();
     private readonly DeliveredReceiptWriter _receipts;
+    private readonly TurnGate _gate = new();
     private ConversationState? _state;
 
     public ConversationGrain(
@@ -37,18 +40,40 @@ internal sealed partial class ConversationGrain : Grain, IConversationGrain
         DeliveredReceiptWriter receipts,
         IOptions<ChatLimitsOptions> limits,
         TimeProvider time,
-        IUserEventPublisher publisher,
         ILogger<ConversationGrain> logger)
     {
         _database = database;
         _receipts = receipts;
         _limits = limits.Value;
         _time = time;
-        _publisher = publisher;
         _logger = logger;
     }
 
     private Guid Id => this.GetPrimaryKey();
+
+    /// <summary>
+    /// Every call but the <see cref="AlwaysInterleaveAttribute"/> ones (delivered marks, which only
+    /// move a position in memory) waits for the previous one to end or to release its turn, so the
+    /// grain behaves as a non-reentrant one whose sends end their turn once their message is durable.
+    /// </summary>
+    public async Task Invoke(IIncomingGrainCallContext context)
+    {
+        if (TurnGate.Interleaves(context.InterfaceMethod))
+        {
+            await context.Invoke();
+            return;
+        }
+
+        var turn = await _gate.EnterAsync();
+        try
+        {
+            await context.Invoke();
+        }
+        finally
+        {
+            turn.Release();
+        }
+    }
 
     /// <inheritdoc />
     public override async Task OnActivateAsync(CancellationToken cancellationToken)

@@ -1,5 +1,4 @@
 using Chat.Grains.Storage;
-using Chat.Runtime;
 
 namespace Chat.Grains.Conversations;
 

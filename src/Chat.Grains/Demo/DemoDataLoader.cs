@@ -6,7 +6,6 @@ using Chat.Grains.Accounts;
 using Chat.Grains.Diagnostics;
 using Chat.Grains.Options;
 using Chat.Grains.Storage;
-using Chat.Runtime.Hosting;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -210,8 +209,8 @@ public sealed class DemoDataLoader
 }
 
 /// <summary>Loads the demo data at silo start when <c>Chat:Demo:Load</c> is true (after the migrations).</summary>
-internal sealed class DemoStartupTask(DemoDataLoader loader, IOptions<ChatDemoOptions> options) : ISiloStartupTask
+internal sealed class DemoStartupTask(DemoDataLoader loader, IOptions<ChatDemoOptions> options) : IStartupTask
 {
-    public Task ExecuteAsync(CancellationToken cancellationToken) =>
+    public Task Execute(CancellationToken cancellationToken) =>
         options.Value.Load ? loader.LoadAsync(cancellationToken) : Task.CompletedTask;
 }

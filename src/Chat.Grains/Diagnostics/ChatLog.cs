@@ -20,6 +20,9 @@ internal static partial class ChatLog
     [LoggerMessage(EventId = 5010, Level = LogLevel.Warning, Message = "Publishing a {EventType} event of user {UserId} failed")]
     public static partial void PublishFailed(ILogger logger, Guid userId, string eventType, Exception exception);
 
+    [LoggerMessage(EventId = 5090, Level = LogLevel.Warning, Message = "Event log of user {UserId} could not be closed; its next activation starts a new epoch")]
+    public static partial void EventLogCloseFailed(ILogger logger, Guid userId, Exception exception);
+
     [LoggerMessage(EventId = 5011, Level = LogLevel.Debug, Message = "Inbox of user {UserId} loaded: {Conversations} conversations")]
     public static partial void InboxLoaded(ILogger logger, Guid userId, int conversations);
 

@@ -1,82 +1,76 @@
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
-using Chat.Runtime.Streams;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Streams;
 
 namespace Chat.Grains.Events;
 
 /// <summary>
-/// Where a user grain publishes the user's events. Over the runtime's streams when an
-/// <see cref="IStreamProvider"/> is registered; otherwise an in-memory recorder (tests, and silos
-/// without streams), so the domain rules do not depend on the stream implementation.
+/// Where a user grain sends the user's events: to the stream of every frontend holding a connection
+/// of the user. Over Orleans streams when the silo has the <see cref="FrontendEventStream.ProviderName"/>
+/// provider; otherwise an in-memory recorder (domain tests), so the domain rules do not depend on
+/// the stream implementation. Positions come from the user's <see cref="UserEventLog"/>, not from here.
 /// </summary>
 public interface IUserEventPublisher
 {
-    /// <summary>Publishes an event on the user's stream and returns its position.</summary>
-    Task<(long Epoch, long Seq)> PublishAsync(Guid userId, UserEvent evt);
-
-    /// <summary>Publishes an ephemeral event (typing, presence): current subscribers only, no position, no replay.</summary>
-    Task PublishEphemeralAsync(Guid userId, UserEvent evt);
+    /// <summary>Sends <paramref name="envelope"/> to each of <paramref name="frontends"/>.</summary>
+    Task PublishAsync(IReadOnlyCollection<string> frontends, UserEventEnvelope envelope);
 }
 
-/// <summary>Publishes on the stream <c>user-events/{userId:N}</c>.</summary>
-internal sealed class StreamUserEventPublisher(IStreamProvider streams) : IUserEventPublisher
+/// <summary>Publishes on the stream <c>frontend-events/{frontendId}</c> of each frontend.</summary>
+internal sealed class StreamUserEventPublisher(IServiceProvider services) : IUserEventPublisher
 {
-    public async Task<(long Epoch, long Seq)> PublishAsync(Guid userId, UserEvent evt)
+    private readonly Lazy<IStreamProvider> _streams = new(() => services.GetRequiredKeyedService<IStreamProvider>(FrontendEventStream.ProviderName));
+
+    public Task PublishAsync(IReadOnlyCollection<string> frontends, UserEventEnvelope envelope)
     {
-        var stream = streams.GetStream<UserEvent>(new StreamId(UserEventStream.Namespace, UserEventStream.KeyOf(userId)));
-        var token = await stream.OnNextAsync(evt).ConfigureAwait(false);
-        return (token.Epoch, token.Sequence);
+        if (frontends.Count == 0)
+        {
+            return Task.CompletedTask;
+        }
+
+        if (frontends.Count == 1)
+        {
+            return StreamOf(frontends.First()).OnNextAsync(envelope);
+        }
+
+        var sends = new List<Task>(frontends.Count);
+        foreach (var frontend in frontends)
+        {
+            sends.Add(StreamOf(frontend).OnNextAsync(envelope));
+        }
+
+        return Task.WhenAll(sends);
     }
 
-    public Task PublishEphemeralAsync(Guid userId, UserEvent evt) =>
-        streams.GetStream<UserEvent>(new StreamId(UserEventStream.Namespace, UserEventStream.KeyOf(userId))).OnNextEphemeralAsync(evt);
+    private IAsyncStream<UserEventEnvelope> StreamOf(string frontendId) =>
+        _streams.Value.GetStream<UserEventEnvelope>(StreamId.Create(FrontendEventStream.Namespace, FrontendEventStream.KeyOf(frontendId)));
 }
 
 /// <summary>An event as recorded by <see cref="RecordingUserEventPublisher"/>.</summary>
 public sealed record RecordedUserEvent(long Epoch, long Seq, UserEvent Event);
 
-/// <summary>
-/// Keeps the latest events of each user in memory with positions (epoch, seq): the epoch is fixed
-/// per instance (a silo's lifetime), seq counts per user from 1.
-/// </summary>
+/// <summary>Keeps the latest events of each user in memory, whether or not a frontend holds the user.</summary>
 public sealed class RecordingUserEventPublisher : IUserEventPublisher
 {
     private const int KeptPerUser = 2000;
     private readonly ConcurrentDictionary<Guid, UserLog> _logs = new();
 
-    /// <summary>Creates a recorder whose epoch is the current time in milliseconds.</summary>
-    public RecordingUserEventPublisher(TimeProvider time) => Epoch = time.GetUtcNow().ToUnixTimeMilliseconds();
-
-    /// <summary>The epoch of every event recorded here.</summary>
-    public long Epoch { get; }
-
     /// <inheritdoc />
-    public Task<(long Epoch, long Seq)> PublishAsync(Guid userId, UserEvent evt)
+    public Task PublishAsync(IReadOnlyCollection<string> frontends, UserEventEnvelope envelope)
     {
-        var log = _logs.GetOrAdd(userId, _ => new UserLog());
+        var log = _logs.GetOrAdd(envelope.UserId, _ => new UserLog());
         lock (log)
         {
-            log.Seq++;
-            log.Events.Enqueue(new RecordedUserEvent(Epoch, log.Seq, evt));
-            while (log.Events.Count > KeptPerUser)
+            if (envelope.Position is { } position)
             {
-                log.Events.Dequeue();
+                log.Events.Enqueue(new RecordedUserEvent(position.Epoch, position.Seq, envelope.Event));
+                Trim(log.Events);
             }
-
-            return Task.FromResult((Epoch, log.Seq));
-        }
-    }
-
-    /// <inheritdoc />
-    public Task PublishEphemeralAsync(Guid userId, UserEvent evt)
-    {
-        var log = _logs.GetOrAdd(userId, _ => new UserLog());
-        lock (log)
-        {
-            log.Ephemeral.Enqueue(evt);
-            while (log.Ephemeral.Count > KeptPerUser)
+            else
             {
-                log.Ephemeral.Dequeue();
+                log.Ephemeral.Enqueue(envelope.Event);
+                Trim(log.Ephemeral);
             }
         }
 
@@ -111,9 +105,16 @@ public sealed class RecordingUserEventPublisher : IUserEventPublisher
         }
     }
 
+    private static void Trim<T>(Queue<T> queue)
+    {
+        while (queue.Count > KeptPerUser)
+        {
+            queue.Dequeue();
+        }
+    }
+
     private sealed class UserLog
     {
-        public long Seq;
         public readonly Queue<RecordedUserEvent> Events = new();
         public readonly Queue<UserEvent> Ephemeral = new();
     }

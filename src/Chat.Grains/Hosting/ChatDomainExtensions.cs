@@ -4,9 +4,10 @@ using Chat.Grains.Demo;
 using Chat.Grains.Events;
 using Chat.Grains.Options;
 using Chat.Grains.Storage;
-using Chat.Runtime.Hosting;
-using Chat.Runtime.Streams;
+using Chat.ServiceDefaults;
+using Chat.ServiceDefaults.Database;
 using Microsoft.AspNetCore.Identity;
+using Orleans.Streams;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -16,18 +17,23 @@ namespace Chat.Grains.Hosting;
 /// <summary>Adds the chat domain to a silo.</summary>
 public static class ChatDomainExtensions
 {
+    /// <summary>The migration component of the chat schema (embedded <c>Migrations/NNNN_*.sql</c>).</summary>
+    public const string MigrationComponent = "chat";
+
+    /// <summary>The chat schema's versioned migrations.</summary>
+    public static IReadOnlyList<Migration> Migrations() => SqlMigrator.FromEmbeddedResources(typeof(ConversationGrain).Assembly);
+
     /// <summary>
-    /// The chat grains, their migrations (component <c>chat</c>, applied at silo start after the
-    /// runtime's), options <c>Chat:Limits</c>, <c>Chat:Presence</c>, <c>Chat:Auth</c>, <c>Chat:Demo</c>
-    /// (validated at start), the user-event publisher (streams when an <see cref="IStreamProvider"/>
-    /// is registered, else an in-memory recorder) and the demo loader (run at start when <c>Chat:Demo:Load</c>).
+    /// The chat domain on a silo: options <c>Chat:Limits</c>, <c>Chat:Presence</c>, <c>Chat:Events</c>,
+    /// <c>Chat:Auth</c>, <c>Chat:Demo</c> (validated at start), the user-event publisher (Orleans
+    /// streams when the silo has the <see cref="FrontendEventStream.ProviderName"/> provider, else an
+    /// in-memory recorder) and the demo loader (run at start when <c>Chat:Demo:Load</c>). The grain
+    /// classes are found by Orleans in this assembly; the schema is migrated by the host before the silo starts.
     /// </summary>
-    public static SiloBuilder AddChatDomain(this SiloBuilder silo)
+    public static ISiloBuilder AddChatDomain(this ISiloBuilder silo)
     {
-        var assembly = typeof(ConversationGrain).Assembly;
-        silo.AddGrains(assembly).AddMigrations("chat", assembly);
         AddChatDomainServices(silo.Services);
-        silo.Services.AddSingleton<ISiloStartupTask, DemoStartupTask>();
+        silo.AddStartupTask<DemoStartupTask>();
         return silo;
     }
 
@@ -43,19 +49,22 @@ public static class ChatDomainExtensions
         services.AddSingleton<IValidateOptions<ChatLimitsOptions>, ChatLimitsOptionsValidator>();
         services.AddOptions<ChatPresenceOptions>().BindConfiguration(ChatPresenceOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ChatPresenceOptions>, ChatPresenceOptionsValidator>();
+        services.AddOptions<ChatEventsOptions>().BindConfiguration(ChatEventsOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ChatEventsOptions>, ChatEventsOptionsValidator>();
         services.AddOptions<ChatAuthOptions>().BindConfiguration(ChatAuthOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ChatAuthOptions>, ChatAuthOptionsValidator>();
         services.AddOptions<ChatDemoOptions>().BindConfiguration(ChatDemoOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ChatDemoOptions>, ChatDemoOptionsValidator>();
 
+        services.AddChatDatabase();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ChatDatabase>();
         services.AddSingleton<DeliveredReceiptWriter>();
         services.AddSingleton<IPasswordHasher<AccountUser>>(sp => new PasswordHasher<AccountUser>(Microsoft.Extensions.Options.Options.Create(
             new PasswordHasherOptions { IterationCount = sp.GetRequiredService<IOptions<ChatAuthOptions>>().Value.PasswordHashIterations })));
         services.AddSingleton<RecordingUserEventPublisher>();
-        services.AddSingleton<IUserEventPublisher>(sp => sp.GetService<IStreamProvider>() is { } streams
-            ? new StreamUserEventPublisher(streams)
+        services.AddSingleton<IUserEventPublisher>(sp => sp.GetKeyedService<IStreamProvider>(FrontendEventStream.ProviderName) is not null
+            ? new StreamUserEventPublisher(sp)
             : sp.GetRequiredService<RecordingUserEventPublisher>());
         services.AddSingleton(sp => new DemoDataLoader(
             sp.GetRequiredService<ChatDatabase>(),

@@ -1,6 +1,5 @@
 using Chat.Grains.Diagnostics;
 using Chat.Grains.Storage;
-using Chat.Runtime;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 

@@ -1,7 +1,6 @@
 using Chat.Grains.Diagnostics;
 using Chat.Grains.Events;
 using Chat.Grains.Storage;
-using Chat.Runtime;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
@@ -16,15 +15,13 @@ namespace Chat.Grains.Sessions;
 internal sealed class SessionGrain : Grain, ISessionGrain
 {
     private readonly ChatDatabase _database;
-    private readonly IUserEventPublisher _publisher;
     private readonly TimeProvider _time;
     private readonly ILogger<SessionGrain> _logger;
     private Row? _row;
 
-    public SessionGrain(ChatDatabase database, IUserEventPublisher publisher, TimeProvider time, ILogger<SessionGrain> logger)
+    public SessionGrain(ChatDatabase database, TimeProvider time, ILogger<SessionGrain> logger)
     {
         _database = database;
-        _publisher = publisher;
         _time = time;
         _logger = logger;
     }
@@ -104,7 +101,7 @@ internal sealed class SessionGrain : Grain, ISessionGrain
         ChatLog.SessionRevoked(_logger, row.Info.UserId);
         try
         {
-            await _publisher.PublishEphemeralAsync(row.Info.UserId, new SessionRevokedEvent(Key));
+            await GrainFactory.GetGrain<IUserGrain>(row.Info.UserId).PushEphemeral(new SessionRevokedEvent(Key));
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {

@@ -1,12 +1,12 @@
-using Chat.Runtime.Hosting;
+using Chat.ServiceDefaults.Database;
 using Npgsql;
 
 namespace Chat.Grains.Storage;
 
-/// <summary>The chat domain's PostgreSQL pool: the runtime's pool on <c>Chat:Database</c>, shared rather than duplicated.</summary>
-internal sealed class ChatDatabase(RuntimeDataSource runtime)
+/// <summary>The chat domain's PostgreSQL pool: the host's pool on <c>Chat:Database</c> (<see cref="ChatDataSource"/>), shared rather than duplicated.</summary>
+internal sealed class ChatDatabase(ChatDataSource pool)
 {
-    public NpgsqlDataSource DataSource => runtime.DataSource;
+    public NpgsqlDataSource DataSource => pool.DataSource;
 
     public ValueTask<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken = default) => DataSource.OpenConnectionAsync(cancellationToken);
 }

@@ -1,7 +1,5 @@
 using Chat.Grains.Diagnostics;
 using Chat.Grains.Storage;
-using Chat.Runtime;
-using Chat.Runtime.Timers;
 
 namespace Chat.Grains.Users;
 
@@ -28,7 +26,7 @@ internal sealed partial class UserGrain
 
         connections.Count++;
         connections.LeaseUntil = now + _presenceOptions.LeaseDuration;
-        _sweep ??= RegisterGrainTimer(_ => SweepAsync(), _presenceOptions.SweepInterval, _presenceOptions.SweepInterval);
+        _sweep ??= this.RegisterGrainTimer(_ => SweepAsync(), _presenceOptions.SweepInterval, _presenceOptions.SweepInterval);
         await RecomputeAsync();
         return _status;
     }
@@ -45,7 +43,7 @@ internal sealed partial class UserGrain
         return _status;
     }
 
-    public async Task RenewPresence(string frontendId, int connections)
+    public async Task<EventPosition> RenewPresence(string frontendId, int connections)
     {
         RequireProfile();
         RequireFrontendId(frontendId);
@@ -63,10 +61,11 @@ internal sealed partial class UserGrain
 
             entry.Count = connections;
             entry.LeaseUntil = _time.GetUtcNow() + _presenceOptions.LeaseDuration;
-            _sweep ??= RegisterGrainTimer(_ => SweepAsync(), _presenceOptions.SweepInterval, _presenceOptions.SweepInterval);
+            _sweep ??= this.RegisterGrainTimer(_ => SweepAsync(), _presenceOptions.SweepInterval, _presenceOptions.SweepInterval);
         }
 
         await RecomputeAsync();
+        return _log!.Latest;
     }
 
     public async Task<PresenceStatus> SetPresence(PresenceStatus status)
@@ -88,14 +87,7 @@ internal sealed partial class UserGrain
         if (_frontends.Count > 0)
         {
             // Only while connected: nobody would receive it otherwise, and it would wake this user's stream for nothing.
-            try
-            {
-                await _publisher.PublishEphemeralAsync(Id, new PresenceEvent(userId, status, lastSeenAt));
-            }
-            catch (Exception exception) when (exception is not OutOfMemoryException)
-            {
-                ChatLog.PublishFailed(_logger, Id, UserEventTypes.Presence, exception);
-            }
+            await PublishEphemeralAsync(new PresenceEvent(userId, status, lastSeenAt));
         }
     }
 
@@ -145,6 +137,7 @@ internal sealed partial class UserGrain
         // Connections are not carried across activations: the frontends reconnect (and reconnecting renews presence).
         _frontends.Clear();
         await RecomputeAsync();
+        await CloseLogAsync(cancellationToken);
     }
 
     private static void RequireFrontendId(string frontendId)

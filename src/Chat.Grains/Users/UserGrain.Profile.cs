@@ -1,6 +1,5 @@
 using System.Collections.Immutable;
 using Chat.Grains.Storage;
-using Chat.Runtime;
 using Npgsql;
 
 namespace Chat.Grains.Users;

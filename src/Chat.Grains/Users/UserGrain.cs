@@ -2,8 +2,8 @@ using System.Collections.Immutable;
 using Chat.Grains.Diagnostics;
 using Chat.Grains.Events;
 using Chat.Grains.Options;
+using Chat.Grains.Hosting;
 using Chat.Grains.Storage;
-using Chat.Runtime;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -25,16 +25,23 @@ internal sealed partial class UserGrain : Grain, IUserGrain
     private readonly Dictionary<Guid, InboxEntry> _inbox = [];
     private readonly Dictionary<Guid, InboxReader.Contact> _contacts = [];
     private readonly SendRateLimiter _rateLimiter = new();
+    private readonly IPersistentState<UserEventLogState> _logState;
+    private readonly int _replayBufferSize;
+    private UserEventLog? _log;
     private UserProfile? _profile;
 
     public UserGrain(
         ChatDatabase database,
         IOptions<ChatLimitsOptions> limits,
         IOptions<ChatPresenceOptions> presence,
+        IOptions<ChatEventsOptions> events,
         IUserEventPublisher publisher,
         TimeProvider time,
-        ILogger<UserGrain> logger)
+        ILogger<UserGrain> logger,
+        [PersistentState(UserEventLogState.StateName, ChatGrainStorage.Name)] IPersistentState<UserEventLogState> logState)
     {
+        _logState = logState;
+        _replayBufferSize = events.Value.ReplayBufferSize;
         _database = database;
         _limits = limits.Value;
         _presenceOptions = presence.Value;
@@ -66,7 +73,32 @@ internal sealed partial class UserGrain : Grain, IUserGrain
             _contacts[id] = contact;
         }
 
+        // The log is marked open before anything is positioned in it: if this activation dies with its
+        // silo, the next one finds it open and starts a new epoch (the clients resync).
+        _log = UserEventLog.Open(_logState.RecordExists ? _logState.State : null, _time.GetUtcNow().ToUnixTimeMilliseconds(), _replayBufferSize);
+        _logState.State = _log.ToState(open: true);
+        await _logState.WriteStateAsync(cancellationToken);
         ChatLog.InboxLoaded(_logger, Id, _inbox.Count);
+    }
+
+    /// <summary>Closes the event log cleanly, so the next activation (here or on another silo) continues its epoch.</summary>
+    private async Task CloseLogAsync(CancellationToken cancellationToken)
+    {
+        if (_log is null)
+        {
+            return;
+        }
+
+        try
+        {
+            _logState.State = _log.ToState(open: false);
+            await _logState.WriteStateAsync(cancellationToken);
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            // Left open: the next activation starts a new epoch and the clients resync. Nothing is lost.
+            ChatLog.EventLogCloseFailed(_logger, Id, exception);
+        }
     }
 
     private UserProfile RequireProfile() => _profile ?? throw ChatException.NotFound("User");
@@ -246,20 +278,41 @@ internal sealed partial class UserGrain : Grain, IUserGrain
             : PublishAsync(new UnreadChangedEvent(entry.ConversationId, entry.UnreadCount, TotalUnread(), UnreadConversations()));
 
     /// <summary>
-    /// Publishes one event on the user's stream, retried while the stream's silo is unavailable.
-    /// A failure reaches the caller (a conversation retries its notice; the bookkeeping above is
-    /// idempotent), so an acknowledged message is never dropped here silently.
+    /// Positions one event in the user's log, then sends it to the frontends holding the user's
+    /// connections. The log is what counts: a send that fails (a stream queue lost with its silo) is
+    /// logged, not thrown, because the frontends fill gaps from the log on their next lease renewal,
+    /// and a retried notice would position the event twice.
     /// </summary>
     private async Task PublishAsync(UserEvent evt)
     {
+        var positioned = _log!.Append(evt);
+        await SendAsync(new UserEventEnvelope(Id, positioned.Position, evt));
+    }
+
+    /// <summary>An ephemeral event (typing, presence, session revoked): current connections only, no position.</summary>
+    private Task PublishEphemeralAsync(UserEvent evt) => SendAsync(new UserEventEnvelope(Id, null, evt));
+
+    private async Task SendAsync(UserEventEnvelope envelope)
+    {
         try
         {
-            await GrainCallRetry.RunAsync(() => _publisher.PublishAsync(Id, evt));
+            await _publisher.PublishAsync(_frontends.Keys, envelope);
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {
-            ChatLog.PublishFailed(_logger, Id, evt.Type, exception);
-            throw;
+            ChatLog.PublishFailed(_logger, Id, envelope.Event.Type, exception);
         }
+    }
+
+    public Task<EventReplay> ReadEvents(EventPosition after)
+    {
+        RequireProfile();
+        return Task.FromResult(_log!.ReadAfter(after));
+    }
+
+    public Task PushEphemeral(UserEvent evt)
+    {
+        ArgumentNullException.ThrowIfNull(evt);
+        return _profile is null || _frontends.Count == 0 ? Task.CompletedTask : PublishEphemeralAsync(evt);
     }
 }

@@ -1,7 +1,6 @@
 using Chat.Grains.Demo;
 using Chat.Grains.Hosting;
-using Chat.Runtime.Hosting;
-using Chat.Runtime.Persistence;
+using Chat.ServiceDefaults.Database;
 
 namespace Chat.Silo.Hosting;
 
@@ -16,15 +15,11 @@ internal static partial class DemoCommand
     public static async Task<int> RunAsync(string[] args)
     {
         var builder = Host.CreateApplicationBuilder(args.Where(a => a != Argument).ToArray());
-        builder.Services.AddOptions<RuntimeDatabaseOptions>().BindConfiguration(RuntimeDatabaseOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddSingleton<RuntimeDataSource>();
         builder.Services.AddChatDomainServices();
         using var host = builder.Build();
         await host.StartAsync();
         var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Chat.Silo.Demo");
-        var dataSource = host.Services.GetRequiredService<RuntimeDataSource>().DataSource;
-        await SqlMigrator.ApplyAsync(dataSource, "runtime", SqlMigrator.FromEmbeddedResources(typeof(SiloBuilder).Assembly), CancellationToken.None);
-        await SqlMigrator.ApplyAsync(dataSource, "chat", SqlMigrator.FromEmbeddedResources(typeof(DemoDataLoader).Assembly), CancellationToken.None);
+        await SchemaMigrationService.ApplyAllAsync(host.Services.GetRequiredService<ChatDataSource>().DataSource, CancellationToken.None);
         var loaded = await host.Services.GetRequiredService<DemoDataLoader>().LoadAsync();
         LogDone(logger, loaded ? "loaded" : "already present");
         await host.StopAsync();

@@ -1,60 +1,56 @@
+using System.Data.Common;
+using Chat.Grains.Hosting;
+using Chat.ServiceDefaults;
+using Chat.ServiceDefaults.Database;
+using Chat.ServiceDefaults.Health;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
-using SiloOptions = Chat.Runtime.Hosting.SiloOptions;
-using Chat.Grains.Hosting;
-using Chat.Runtime.Diagnostics;
-using Chat.Runtime.Hosting;
+using Orleans.Dashboard;
+using Orleans.Hosting.Kubernetes;
 
 namespace Chat.Silo.Hosting;
 
 /// <summary>Composition of the silo host: the steps Program.cs calls.</summary>
 public static partial class SiloHostingExtensions
 {
-    /// <summary>Registers options (validated at startup), the silo runtime with the chat domain, and health checks.</summary>
+    /// <summary>
+    /// Registers the shared defaults (database, health, metrics), the schema migrations, and Orleans
+    /// with the chat domain, ADO.NET clustering and storage, the event streams and the dashboard.
+    /// </summary>
     public static WebApplicationBuilder AddChatSiloHost(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
+        DbProviderFactories.RegisterFactory(OrleansConfiguration.Invariant, Npgsql.NpgsqlFactory.Instance);
+        services.AddChatServiceDefaults();
+        services.AddOptions<ChatSiloOptions>().BindConfiguration(ChatSiloOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddHealthChecks().AddCheck<SiloReadinessCheck>("cluster", tags: [ChatHealthChecks.ReadyTag]);
 
+        // Before Orleans: hosted services start in order, and the providers read their queries at start.
+        services.AddHostedService<SchemaMigrationService>();
 
-        // The runtime and the chat grains share one PostgreSQL pool (the runtime's, on Chat:Database).
-        services.AddChatSilo(silo =>
+        var options = builder.Configuration.GetSection(ChatSiloOptions.SectionName).Get<ChatSiloOptions>() ?? new ChatSiloOptions();
+        builder.UseOrleans(silo =>
         {
-            // Membership in the same database, a TCP port for silos and frontends, placement by hashing (Chat:Cluster).
-            silo.UseClustering().AddChatDomain().AddPostgresGrainStorage();
+            silo.ConfigureChatCluster(options).AddChatDomain().AddDashboard();
+            if (options.Kubernetes)
+            {
+                silo.UseKubernetesHosting();
+            }
         });
-
-        services.AddChatHealthChecks();
-        services.AddPrometheusMetrics();
         return builder;
     }
 
-    /// <summary>Maps the silo's HTTP endpoints: health, Prometheus metrics and a JSON status for operators.</summary>
+    /// <summary>Health, Prometheus metrics, a JSON status for operators and the Orleans dashboard (loopback only).</summary>
     public static WebApplication MapChatSiloEndpoints(this WebApplication app)
     {
-        app.MapChatHealthEndpoints();
-        app.MapPrometheusMetrics();
-        app.MapGet("/status", (SiloState silo, IOptions<SiloOptions> options) => Results.Json(new
-        {
-            name = options.Value.Name,
-            clusterId = options.Value.ClusterId,
-            address = silo.Address?.ToString(),
-            active = silo.IsActive,
-            membershipVersion = silo.View.Version,
-            activeSilos = silo.View.ActiveSilos.Select(a => a.ToString()),
-            activations = silo.ActivationCount,
-            activationsByType = silo.ActivationsByType,
-            failureDetector = silo.FailureDetector is { } detector
-                ? new
-                {
-                    sinceLastHeartbeatSeconds = detector.SinceLastHeartbeat?.TotalSeconds,
-                    healthyForSeconds = detector.HealthyFor.TotalSeconds,
-                    mayJudgeOthers = detector.MayJudgeOthers,
-                    sinceLastReadSeconds = detector.SinceLastRead?.TotalSeconds,
-                    lastDeclaration = detector.LastDeclaration,
-                }
-                : null,
-        }));
+        app.MapChatDefaultEndpoints();
+        app.MapGet("/status", SiloStatusEndpoint.GetAsync);
+        // The dashboard has no authorization of its own: only callers on this machine (or a port-forward) see it.
+        app.MapOrleansDashboard(routePrefix: "/dashboard").AddEndpointFilter(async (context, next) =>
+            context.HttpContext.Connection.RemoteIpAddress is { } remote && System.Net.IPAddress.IsLoopback(remote)
+                ? await next(context)
+                : Results.StatusCode(StatusCodes.Status403Forbidden));
         return app;
     }
 
@@ -63,12 +59,12 @@ public static partial class SiloHostingExtensions
     {
         app.Lifetime.ApplicationStarted.Register(() =>
         {
-            var silo = app.Services.GetRequiredService<IOptions<SiloOptions>>().Value;
-            var database = app.Services.GetRequiredService<IOptions<RuntimeDatabaseOptions>>().Value;
-            LogStarted(app.Logger, silo.Name, database.DescribeTarget(), ListeningAddresses(app));
+            var silo = app.Services.GetRequiredService<IOptions<ChatSiloOptions>>().Value;
+            var database = app.Services.GetRequiredService<IOptions<ChatDatabaseOptions>>().Value;
+            LogStarted(app.Logger, silo.Name, silo.SiloPort, silo.GatewayPort, database.DescribeTarget(), ListeningAddresses(app));
         });
         app.Lifetime.ApplicationStopping.Register(() =>
-            LogStopping(app.Logger, app.Services.GetRequiredService<IOptions<SiloOptions>>().Value.Name));
+            LogStopping(app.Logger, app.Services.GetRequiredService<IOptions<ChatSiloOptions>>().Value.Name));
         return app;
     }
 
@@ -78,8 +74,9 @@ public static partial class SiloHostingExtensions
         return addresses is { Count: > 0 } ? string.Join(", ", addresses) : "(in-process test server)";
     }
 
-    [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Silo {SiloName} started; database {DatabaseTarget}; listening on {Urls}")]
-    private static partial void LogStarted(ILogger logger, string siloName, string databaseTarget, string urls);
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Information,
+        Message = "Silo {SiloName} started (silo port {SiloPort}, gateway port {GatewayPort}); database {DatabaseTarget}; listening on {Urls}")]
+    private static partial void LogStarted(ILogger logger, string siloName, int siloPort, int gatewayPort, string databaseTarget, string urls);
 
     [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "Silo {SiloName} stopping")]
     private static partial void LogStopping(ILogger logger, string siloName);
