@@ -18,6 +18,8 @@ RUN dotnet publish src/Chat.Frontend -c Release -o /app --nologo
 FROM mcr.microsoft.com/dotnet/aspnet:10.0
 WORKDIR /app
 COPY --from=build /app .
+# 8080 HTTP only: a frontend is an Orleans cluster client; it listens on no Orleans port and finds the
+# silos' gateways in the membership table (Chat__Database__ConnectionString, Chat__Silo__ClusterId).
 ENV ASPNETCORE_URLS=http://+:8080
 EXPOSE 8080
 # curl for container health checks (compose).

@@ -14,13 +14,16 @@ public sealed partial class DeploymentContractTests
 {
     private static readonly string Root = FindRoot();
 
-    private static readonly Assembly[] HostAssemblies =
-    [
-        typeof(Chat.Runtime.Hosting.SiloOptions).Assembly,
-        typeof(Chat.Grains.Hosting.ChatDomainExtensions).Assembly,
-        typeof(Chat.Silo.Hosting.SiloHostingExtensions).Assembly,
-        typeof(Chat.Frontend.Hosting.FrontendOptions).Assembly,
-    ];
+    /// <summary>
+    /// The silo and frontend hosts and every Chat.* assembly they reference, directly or not: the
+    /// options classes they bind may live in any of them (found by name, so that no test depends on
+    /// where a class lives).
+    /// </summary>
+    private static readonly Assembly[] HostAssemblies = ChatAssembliesReferencedBy("Chat.Silo", "Chat.Frontend");
+
+    /// <summary>Orleans' own defaults, which the images and manifests use inside containers.</summary>
+    private const string SiloPort = "11111";
+    private const string GatewayPort = "30000";
 
     public static TheoryData<string> DeploymentFiles => new()
     {
@@ -58,15 +61,82 @@ public sealed partial class DeploymentContractTests
     }
 
     [Fact]
-    public void The_silo_manifest_exposes_the_cluster_port_it_configures_and_probes_the_health_routes()
+    public void The_silo_manifest_exposes_the_silo_and_gateway_ports_it_configures_and_probes_the_health_routes()
     {
         var container = Container("deploy/kubernetes/silo.yaml", "StatefulSet");
         var ports = Ports(container);
-        Assert.Equal(Env(container)["Chat__Cluster__Port"], ports["cluster"]);
-        Assert.Equal(UrlPort(Env(container)["ASPNETCORE_URLS"]), ports["http"]);
+        var env = Env(container);
+        Assert.Equal(SiloPort, env["Chat__Silo__SiloPort"]);
+        Assert.Equal(GatewayPort, env["Chat__Silo__GatewayPort"]);
+        Assert.Equal(env["Chat__Silo__SiloPort"], ports["silo"]);
+        Assert.Equal(env["Chat__Silo__GatewayPort"], ports["gateway"]);
+        Assert.Equal(UrlPort(env["ASPNETCORE_URLS"]), ports["http"]);
         AssertProbes(container);
-        Assert.Equal("status.podIP", FieldRef(container, "Chat__Cluster__AdvertisedHost"));
+        Assert.Equal("status.podIP", FieldRef(container, "Chat__Silo__AdvertisedIPAddress"));
         Assert.Contains("PodDisruptionBudget", Kinds("deploy/kubernetes/silo.yaml"));
+
+        // The headless Service names the same three ports.
+        var service = Documents("deploy/kubernetes/silo.yaml").Single(d => d["kind"].ToString() == "Service");
+        var servicePorts = ((YamlSequenceNode)((YamlMappingNode)service["spec"])["ports"]).Children.Cast<YamlMappingNode>()
+            .ToDictionary(p => p["name"].ToString(), p => (Port: p["port"].ToString(), Target: p["targetPort"].ToString()));
+        foreach (var name in new[] { "http", "silo", "gateway" })
+        {
+            Assert.Equal((ports[name], name), servicePorts[name]);
+        }
+    }
+
+    [Fact]
+    public void Silos_in_Kubernetes_use_the_Orleans_Kubernetes_hosting_with_its_labels_environment_and_RBAC()
+    {
+        const string file = "deploy/kubernetes/silo.yaml";
+        var documents = Documents(file);
+        var statefulSet = documents.Single(d => d["kind"].ToString() == "StatefulSet");
+        var template = (YamlMappingNode)((YamlMappingNode)statefulSet["spec"])["template"];
+        var labels = Mapping((YamlMappingNode)((YamlMappingNode)template["metadata"])["labels"]);
+        var podSpec = (YamlMappingNode)template["spec"];
+        var container = Container(file, "StatefulSet");
+        var env = Env(container);
+
+        Assert.Equal("true", env["Chat__Silo__Kubernetes"]);
+
+        // The pod labels, the silo's options and what UseKubernetesHosting reads agree.
+        Assert.Equal(env["Chat__Silo__ServiceId"], labels["orleans/serviceId"]);
+        Assert.Equal(env["Chat__Silo__ClusterId"], labels["orleans/clusterId"]);
+        Assert.Equal(env["Chat__Silo__ServiceId"], env["ORLEANS_SERVICE_ID"]);
+        Assert.Equal(env["Chat__Silo__ClusterId"], env["ORLEANS_CLUSTER_ID"]);
+
+        // The silo name must be the pod name (KubernetesHostingOptionsValidator).
+        Assert.Equal("metadata.name", FieldRef(container, "Chat__Silo__Name"));
+        Assert.Equal("metadata.name", FieldRef(container, "POD_NAME"));
+        Assert.Equal("metadata.namespace", FieldRef(container, "POD_NAMESPACE"));
+        Assert.Equal("status.podIP", FieldRef(container, "POD_IP"));
+
+        // The pod's service account is bound to a Role of this namespace that may read, watch and
+        // delete pods (patch: the agent labels its own pod when the labels are missing).
+        var account = podSpec["serviceAccountName"].ToString();
+        var namespaceName = ((YamlMappingNode)statefulSet["metadata"])["namespace"].ToString();
+        Assert.Contains(documents, d => d["kind"].ToString() == "ServiceAccount" && Metadata(d, "name") == account && Metadata(d, "namespace") == namespaceName);
+        var binding = documents.Single(d => d["kind"].ToString() == "RoleBinding"
+            && ((YamlSequenceNode)d["subjects"]).Children.Cast<YamlMappingNode>().Any(s =>
+                s["kind"].ToString() == "ServiceAccount" && s["name"].ToString() == account && s["namespace"].ToString() == namespaceName));
+        Assert.Equal(namespaceName, Metadata(binding, "namespace"));
+        var roleRef = (YamlMappingNode)binding["roleRef"];
+        Assert.Equal("Role", roleRef["kind"].ToString());
+        var role = documents.Single(d => d["kind"].ToString() == "Role" && Metadata(d, "name") == roleRef["name"].ToString());
+        Assert.Equal(namespaceName, Metadata(role, "namespace"));
+        var verbs = ((YamlSequenceNode)role["rules"]).Children.Cast<YamlMappingNode>()
+            .Where(r => Strings(r["apiGroups"]).Contains("") && Strings(r["resources"]).Contains("pods"))
+            .SelectMany(r => Strings(r["verbs"]))
+            .ToHashSet();
+        foreach (var verb in new[] { "get", "list", "watch", "patch", "delete" })
+        {
+            Assert.Contains(verb, verbs);
+        }
+
+        // Frontends join the same cluster (they find its gateways in the membership table).
+        var frontend = Env(Container("deploy/kubernetes/frontend.yaml", "Deployment"));
+        Assert.Equal(env["Chat__Silo__ServiceId"], frontend["Chat__Silo__ServiceId"]);
+        Assert.Equal(env["Chat__Silo__ClusterId"], frontend["Chat__Silo__ClusterId"]);
     }
 
     [Fact]
@@ -89,9 +159,10 @@ public sealed partial class DeploymentContractTests
     }
 
     [Fact]
-    public void Compose_silos_advertise_their_own_service_name_and_share_one_cluster_and_database()
+    public void Compose_silos_advertise_their_own_address_and_ports_and_share_one_cluster_and_database()
     {
         var services = (YamlMappingNode)Load("deploy/compose.yaml")["services"];
+        var advertised = new HashSet<string>();
         var silos = services.Children.Where(s => s.Key.ToString().StartsWith("silo", StringComparison.Ordinal)).ToList();
         var frontends = services.Children.Where(s => s.Key.ToString().StartsWith("frontend", StringComparison.Ordinal)).ToList();
         Assert.Equal(2, silos.Count);
@@ -115,8 +186,16 @@ public sealed partial class DeploymentContractTests
             databases.Add(values["Chat__Database__ConnectionString"]);
             if (name.ToString().StartsWith("silo", StringComparison.Ordinal))
             {
-                Assert.Equal(name.ToString(), values["Chat__Cluster__AdvertisedHost"]);
-                Assert.Equal("11111", values["Chat__Cluster__Port"]);
+                Assert.Equal(name.ToString(), values["Chat__Silo__Name"]);
+                Assert.Equal(SiloPort, values["Chat__Silo__SiloPort"]);
+                Assert.Equal(GatewayPort, values["Chat__Silo__GatewayPort"]);
+                // Orleans advertises an IP address: the silo's fixed address on the compose network.
+                var address = values["Chat__Silo__AdvertisedIPAddress"];
+                Assert.True(System.Net.IPAddress.TryParse(address, out _), $"{name}: Chat__Silo__AdvertisedIPAddress {address} is not an IP address");
+                var networks = (YamlMappingNode)((YamlMappingNode)node)["networks"];
+                Assert.Contains(networks.Children.Values, n => n is YamlMappingNode m
+                    && m.Children.TryGetValue(new YamlScalarNode("ipv4_address"), out var ip) && ip.ToString() == address);
+                Assert.True(advertised.Add(address), $"{name}: {address} is advertised by another silo too");
             }
         }
 
@@ -137,6 +216,31 @@ public sealed partial class DeploymentContractTests
         Assert.Contains("ASPNETCORE_URLS=http://+:8080", text, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void The_silo_image_configures_and_exposes_the_silo_and_gateway_ports()
+    {
+        var text = File.ReadAllText(Path.Combine(Root, "deploy/docker/silo.Dockerfile"));
+        Assert.Contains($"Chat__Silo__SiloPort={SiloPort}", text, StringComparison.Ordinal);
+        Assert.Contains($"Chat__Silo__GatewayPort={GatewayPort}", text, StringComparison.Ordinal);
+        var exposed = Regex.Matches(text, @"^EXPOSE\s+(.+)$", RegexOptions.Multiline)
+            .SelectMany(m => m.Groups[1].Value.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .ToHashSet();
+        Assert.Superset(new HashSet<string> { "8080", SiloPort, GatewayPort }, exposed);
+    }
+
+    [Fact]
+    public void The_chat_script_gives_each_silo_its_own_ports_and_reads_the_Orleans_membership_table()
+    {
+        var text = File.ReadAllText(Path.Combine(Root, "chat"));
+        foreach (var variable in new[] { "Chat__Silo__SiloPort=", "Chat__Silo__GatewayPort=", "Chat__Silo__AdvertisedIPAddress=", "Chat__Silo__Name=", "Chat__Cluster__HttpUrl=" })
+        {
+            Assert.Contains(variable, text, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("orleansmembershiptable", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("cluster_members", text, StringComparison.Ordinal);
+    }
+
     private static void AssertProbes(YamlMappingNode container)
     {
         Assert.Equal("/health/ready", Scalar(container, "readinessProbe", "httpGet", "path"));
@@ -145,9 +249,44 @@ public sealed partial class DeploymentContractTests
         Assert.Equal("http", Scalar(container, "livenessProbe", "httpGet", "port"));
     }
 
+    private static Assembly[] ChatAssembliesReferencedBy(params string[] roots)
+    {
+        var found = new Dictionary<string, Assembly>(StringComparer.Ordinal);
+        var pending = new Queue<AssemblyName>(roots.Select(r => new AssemblyName(r)));
+        while (pending.TryDequeue(out var name))
+        {
+            if (found.ContainsKey(name.Name!))
+            {
+                continue;
+            }
+
+            var assembly = Assembly.Load(name);
+            found[name.Name!] = assembly;
+            foreach (var reference in assembly.GetReferencedAssemblies().Where(r => r.Name!.StartsWith("Chat.", StringComparison.Ordinal)))
+            {
+                pending.Enqueue(reference);
+            }
+        }
+
+        return [.. found.Values];
+    }
+
+    private static IEnumerable<Type> LoadableTypes(Assembly assembly)
+    {
+        try
+        {
+            return assembly.GetTypes();
+        }
+        catch (ReflectionTypeLoadException e)
+        {
+            return e.Types.OfType<Type>();
+        }
+    }
+
     private static Dictionary<string, List<Type>> OptionSections() =>
-        HostAssemblies.SelectMany(a => a.GetTypes())
-            .Select(t => (Type: t, Field: t.GetField("SectionName", BindingFlags.Public | BindingFlags.Static)))
+        HostAssemblies.SelectMany(LoadableTypes)
+            // FlattenHierarchy: an options class may inherit its section from a base class.
+            .Select(t => (Type: t, Field: t.GetField("SectionName", BindingFlags.Public | BindingFlags.Static | BindingFlags.FlattenHierarchy)))
             .Where(x => x.Field is { IsLiteral: true } && x.Field.FieldType == typeof(string))
             .GroupBy(x => (string)x.Field!.GetRawConstantValue()!)
             .ToDictionary(g => g.Key, g => g.Select(x => x.Type).ToList());
@@ -159,18 +298,25 @@ public sealed partial class DeploymentContractTests
         return (YamlMappingNode)yaml.Documents[0].RootNode;
     }
 
-    private static List<string> Kinds(string file)
+    private static List<YamlMappingNode> Documents(string file)
     {
         var yaml = new YamlStream();
         yaml.Load(new StringReader(File.ReadAllText(Path.Combine(Root, file))));
-        return yaml.Documents.Select(d => ((YamlMappingNode)d.RootNode)["kind"].ToString()).ToList();
+        return yaml.Documents.Select(d => (YamlMappingNode)d.RootNode).ToList();
     }
+
+    private static List<string> Kinds(string file) => Documents(file).Select(d => d["kind"].ToString()).ToList();
+
+    private static string Metadata(YamlMappingNode document, string key) => ((YamlMappingNode)document["metadata"])[key].ToString();
+
+    private static Dictionary<string, string> Mapping(YamlMappingNode node) =>
+        node.Children.ToDictionary(e => e.Key.ToString(), e => e.Value.ToString());
+
+    private static List<string> Strings(YamlNode node) => ((YamlSequenceNode)node).Children.Select(c => c.ToString()).ToList();
 
     private static YamlMappingNode Container(string file, string kind)
     {
-        var yaml = new YamlStream();
-        yaml.Load(new StringReader(File.ReadAllText(Path.Combine(Root, file))));
-        var document = yaml.Documents.Select(d => (YamlMappingNode)d.RootNode).Single(d => d["kind"].ToString() == kind);
+        var document = Documents(file).Single(d => d["kind"].ToString() == kind);
         var spec = (YamlMappingNode)((YamlMappingNode)((YamlMappingNode)document["spec"])["template"])["spec"];
         return (YamlMappingNode)((YamlSequenceNode)spec["containers"]).Children.Single();
     }

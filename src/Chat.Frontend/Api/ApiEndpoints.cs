@@ -1,7 +1,6 @@
 using System.Text.RegularExpressions;
 using Chat.Frontend.Auth;
 using Chat.Grains;
-using Chat.Runtime;
 
 namespace Chat.Frontend.Api;
 

@@ -1,6 +1,5 @@
 using System.Text.Json.Serialization;
 using Chat.Grains;
-using Chat.Runtime;
 using Microsoft.AspNetCore.Http;
 
 namespace Chat.Frontend.Api;
@@ -30,7 +29,7 @@ internal static class ErrorMapper
         ChatException chat => new(chat.HttpStatus, new ApiError(chat.Code, chat.Message, chat.Details, chat.RetryAfterSeconds)),
         BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => PayloadTooLarge(),
         BadHttpRequestException bad => new(StatusCodes.Status400BadRequest, new ApiError(ChatErrorCodes.ValidationError, BadRequestMessage(bad), FieldOf(bad))),
-        SiloUnavailableException or GrainCallTimeoutException or InconsistentStateException => Unavailable(),
+        SiloUnavailableException or OrleansMessageRejectionException or TimeoutException or Orleans.Storage.InconsistentStateException => Unavailable(),
         _ when IsDatabaseUnavailable(exception) => Unavailable(),
         _ => new(StatusCodes.Status500InternalServerError, new ApiError(ChatErrorCodes.InternalError, "An internal error occurred.")),
     };
@@ -38,14 +37,17 @@ internal static class ErrorMapper
     /// <summary>
     /// PostgreSQL cannot be reached (connection refused, server shutting down or starting, too many
     /// connections): retryable, so 503 UNAVAILABLE rather than a 500. Exceptions raised in a silo
-    /// arrive rebuilt, or as <see cref="Chat.Runtime.Messaging.RemoteGrainException"/> carrying the type name.
+    /// arrive rebuilt (<see cref="Chat.Grains.ChatSerialization"/>), or — from a peer without that setting — as
+    /// Orleans' <see cref="Orleans.Serialization.UnavailableExceptionFallbackException"/> carrying the type name.
     /// </summary>
     private static bool IsDatabaseUnavailable(Exception exception) => exception switch
     {
-        Npgsql.PostgresException postgres => postgres.SqlState.StartsWith("08", StringComparison.Ordinal)
-            || postgres.SqlState.StartsWith("57", StringComparison.Ordinal) || postgres.SqlState == "53300",
+        // Rebuilt on this side of the wire, a PostgresException may have lost its SqlState: not "down" then.
+        Npgsql.PostgresException { SqlState: { } state } => state.StartsWith("08", StringComparison.Ordinal)
+            || state.StartsWith("57", StringComparison.Ordinal) || state == "53300",
+        Npgsql.PostgresException => false,
         Npgsql.NpgsqlException => true,
-        Chat.Runtime.Messaging.RemoteGrainException remote => remote.OriginalType.StartsWith("Npgsql.NpgsqlException", StringComparison.Ordinal),
+        Orleans.Serialization.UnavailableExceptionFallbackException { ExceptionType: { } type } => type.StartsWith("Npgsql.NpgsqlException", StringComparison.Ordinal),
         _ => false,
     };
 

@@ -1,6 +1,5 @@
 using Chat.Frontend.Auth;
 using Chat.Grains;
-using Chat.Runtime;
 
 namespace Chat.Frontend.Api;
 

@@ -1,7 +1,6 @@
 using Chat.Frontend.Hosting;
 using Chat.Frontend.Auth;
 using Chat.Grains;
-using Chat.Runtime;
 
 namespace Chat.Frontend.Api;
 

@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using Chat.Frontend.Hosting;
 using Chat.Grains;
-using Chat.Runtime;
 using Microsoft.Extensions.Options;
 
 namespace Chat.Frontend.Auth;

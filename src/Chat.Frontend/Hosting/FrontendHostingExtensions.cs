@@ -1,8 +1,8 @@
-using Chat.Runtime.Diagnostics;
 using Chat.Frontend.Api;
 using Chat.Frontend.Auth;
 using Chat.Frontend.Realtime;
-using Chat.Runtime.Hosting;
+using Chat.ServiceDefaults;
+using Chat.ServiceDefaults.Database;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -26,8 +26,10 @@ public static partial class FrontendHostingExtensions
         services.AddOptions<FrontendOptions>().BindConfiguration(FrontendOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<FrontendOptions>, FrontendOptionsValidator>();
 
-        // The cluster: grains and the users' event streams (membership from Chat:Database, cluster Chat:Silo:ClusterId).
-        ClusterClientStarter.Wrap(services, s => s.AddChatClusterClient());
+        // Database pool, health checks (process, PostgreSQL) and OpenTelemetry metrics, shared with the silo.
+        services.AddChatServiceDefaults();
+        // The cluster: grains and this frontend's event stream (gateways from Chat:Database, cluster Chat:Silo:ClusterId).
+        builder.AddChatClusterClient();
 
         services.ConfigureHttpJsonOptions(options => ChatJson.Apply(options.SerializerOptions));
         // Binding failures throw, so ApiErrorMiddleware answers them in the error shape.
@@ -45,20 +47,17 @@ public static partial class FrontendHostingExtensions
         services.AddSingleton<DeliveryReports>();
         services.AddSingleton<ConnectionRegistry>();
         services.AddSingleton(sp => new FrontendMetrics(sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), sp.GetRequiredService<ConnectionRegistry>));
-        services.AddPrometheusMetrics();
         // After the cluster client: hosted services stop in reverse order, so these stop before it.
+        services.AddHostedService<FrontendEventSubscription>();
         services.AddHostedService<PresenceRenewalService>();
         services.AddHostedService<FrontendShutdownService>();
-
-        services.AddChatHealthChecks();
         return builder;
     }
 
     /// <summary>Health (<c>/health/live</c>, <c>/health/ready</c>) and Prometheus metrics (<c>/metrics</c>).</summary>
     public static WebApplication MapChatHealth(this WebApplication app)
     {
-        app.MapPrometheusMetrics();
-        app.MapChatHealthEndpoints();
+        app.MapChatDefaultEndpoints();
         return app;
     }
 
@@ -87,7 +86,7 @@ public static partial class FrontendHostingExtensions
         app.Lifetime.ApplicationStarted.Register(() =>
         {
             var frontend = app.Services.GetRequiredService<IOptions<FrontendOptions>>().Value;
-            var database = app.Services.GetRequiredService<IOptions<RuntimeDatabaseOptions>>().Value;
+            var database = app.Services.GetRequiredService<IOptions<ChatDatabaseOptions>>().Value;
             LogStarted(app.Logger, frontend.Name, database.DescribeTarget(), ListeningAddresses(app));
         });
         app.Lifetime.ApplicationStopping.Register(() =>

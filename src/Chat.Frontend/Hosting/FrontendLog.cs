@@ -18,6 +18,18 @@ internal static partial class FrontendLog
     [LoggerMessage(EventId = 2303, Level = LogLevel.Warning, Message = "Pushing an event to user {UserId} ({ConnectionId}) failed: {Reason}")]
     public static partial void PushFailed(ILogger logger, Guid userId, string connectionId, string reason);
 
+    [LoggerMessage(EventId = 2320, Level = LogLevel.Warning, Message = "Catching user {UserId} up with the event log failed (retried on the next event or renewal): {Reason}")]
+    public static partial void CatchUpFailed(ILogger logger, Guid userId, string reason);
+
+    [LoggerMessage(EventId = 2321, Level = LogLevel.Information, Message = "Subscribed to this frontend's event stream {StreamKey} ({Reason})")]
+    public static partial void Subscribed(ILogger logger, string streamKey, string reason);
+
+    [LoggerMessage(EventId = 2322, Level = LogLevel.Warning, Message = "Checking this frontend's event stream subscription failed (retrying): {Reason}")]
+    public static partial void SubscriptionCheckFailed(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 2323, Level = LogLevel.Warning, Message = "Dispatching an event of user {UserId} failed: {Reason}")]
+    public static partial void DispatchFailed(ILogger logger, Guid userId, string reason);
+
     [LoggerMessage(EventId = 2304, Level = LogLevel.Warning, Message = "Renewing the presence of user {UserId} failed: {Reason}")]
     public static partial void PresenceRenewFailed(ILogger logger, Guid userId, string reason);
 

@@ -38,6 +38,12 @@ public sealed class FrontendOptions
     /// <summary>How often this frontend renews its presence leases in the user grains. Default 30 s.</summary>
     public TimeSpan PresenceRenewInterval { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How often this frontend checks that its event stream subscription still exists (Orleans drops a
+    /// client's subscription for good when one delivery to it fails) and re-creates it. Default 5 s.
+    /// </summary>
+    public TimeSpan SubscriptionCheckInterval { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Time given to clients to hear "reconnect" at shutdown before connections are closed. Default 2 s.</summary>
     public TimeSpan ShutdownNoticeTimeout { get; set; } = TimeSpan.FromSeconds(2);
 }
@@ -63,6 +69,7 @@ internal sealed class FrontendOptionsValidator : IValidateOptions<FrontendOption
         Require(o.ResumeWindow >= TimeSpan.Zero && o.ResumeWindow <= TimeSpan.FromMinutes(1), nameof(o.ResumeWindow), "must be between 0 and 1 minute");
         Require(o.ResumeSettleDelay >= TimeSpan.Zero && o.ResumeSettleDelay <= TimeSpan.FromSeconds(10), nameof(o.ResumeSettleDelay), "must be between 0 and 10 seconds");
         Require(o.PresenceRenewInterval > TimeSpan.Zero, nameof(o.PresenceRenewInterval), "must be positive");
+        Require(o.SubscriptionCheckInterval > TimeSpan.Zero, nameof(o.SubscriptionCheckInterval), "must be positive");
         Require(o.ShutdownNoticeTimeout >= TimeSpan.Zero, nameof(o.ShutdownNoticeTimeout), "must not be negative");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }

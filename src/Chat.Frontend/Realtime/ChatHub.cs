@@ -3,7 +3,6 @@ using System.Text.Json;
 using Chat.Frontend.Api;
 using Chat.Frontend.Auth;
 using Chat.Grains;
-using Chat.Runtime;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
 
@@ -66,7 +65,10 @@ internal sealed class ChatHub(IClusterClient cluster, ConnectionRegistry registr
         Conversation(conversationId).RemoveReaction(Me, Id(messageId, "messageId"), emoji ?? throw ChatException.Validation("emoji", "emoji is required."));
 
     /// <summary>Moves the read position up to <paramref name="seq"/> (null: the latest).</summary>
-    public Task<ReadState> MarkRead(string conversationId, long? seq = null) => Conversation(conversationId).MarkRead(Me, seq);
+    // Numbers arrive as JSON and are checked here: a value SignalR cannot bind would otherwise fail the
+    // call before any filter runs, with its generic "error on the server" instead of VALIDATION_ERROR.
+    public Task<ReadState> MarkRead(string conversationId, JsonElement seq = default) =>
+        Conversation(conversationId).MarkRead(Me, OptionalLong(seq, "seq"));
 
     /// <summary>The caller is typing (clients send at most one per 2 s; the other participants see it for 5 s).</summary>
     public Task Typing(string conversationId) => Conversation(conversationId).Typing(Me);
@@ -75,8 +77,8 @@ internal sealed class ChatHub(IClusterClient cluster, ConnectionRegistry registr
     /// After (re)connecting: every event after (<paramref name="epoch"/>, <paramref name="seq"/>) in order,
     /// or <c>{resync: true}</c>. <c>Resume(0, 0)</c> starts a fresh client at the current position.
     /// </summary>
-    public Task<ResumeResult> Resume(long? epoch, long? seq) =>
-        registry.ResumeAsync(Context.ConnectionId, Me, epoch ?? 0, seq ?? 0);
+    public Task<ResumeResult> Resume(JsonElement epoch, JsonElement seq) =>
+        registry.ResumeAsync(Context.ConnectionId, Me, OptionalLong(epoch, "epoch") ?? 0, OptionalLong(seq, "seq") ?? 0);
 
     /// <summary>"online" or "away" (the client's idle detection); returns <c>{status}</c>.</summary>
     public async Task<PresenceAnswer> SetPresence(string? status)
@@ -91,6 +93,13 @@ internal sealed class ChatHub(IClusterClient cluster, ConnectionRegistry registr
     }
 
     private IConversationGrain Conversation(string conversationId) => cluster.GetGrain<IConversationGrain>(Id(conversationId, "conversationId"));
+
+    private static long? OptionalLong(JsonElement value, string field) => value.ValueKind switch
+    {
+        JsonValueKind.Undefined or JsonValueKind.Null => null,
+        JsonValueKind.Number when value.TryGetInt64(out var number) => number,
+        _ => throw ChatException.Validation(field, $"{field} is an integer."),
+    };
 
     private static Guid Id(string? text, string field) =>
         Guid.TryParse(text, out var id) ? id : throw ChatException.Validation(field, $"{field} is a uuid.");

@@ -1,5 +1,5 @@
 using System.Threading.Channels;
-using Chat.Runtime.Streams;
+using Chat.Grains;
 
 namespace Chat.Frontend.Realtime;
 
@@ -20,8 +20,8 @@ internal sealed class ConnectionFeed
     private readonly Action<ConnectionFeed, Exception> _sendFailed;
     private bool _live;
     private bool _closed;
-    private StreamSequenceToken? _last;
-    private StreamSequenceToken? _resyncAt;
+    private EventPosition? _last;
+    private EventPosition? _resyncAt;
 
     public ConnectionFeed(string connectionId, Guid userId, string sessionKey, Action abort,
         Func<ConnectionFeed, OutgoingEvent, Task> send, Action<ConnectionFeed, Exception> sendFailed)
@@ -72,7 +72,7 @@ internal sealed class ConnectionFeed
     }
 
     /// <summary>Events were lost up to <paramref name="latest"/>: the client must reload.</summary>
-    public void OfferResync(StreamSequenceToken latest)
+    public void OfferResync(EventPosition latest)
     {
         lock (_lock)
         {
@@ -97,7 +97,7 @@ internal sealed class ConnectionFeed
     /// the replay read from the stream plus what this connection holds — and from now on live events
     /// after that. Returns the answer and the events it contains (for delivery receipts).
     /// </summary>
-    public (ResumeResult Result, IReadOnlyList<OutgoingEvent> Events) Resume(long epoch, long seq, StreamReplay<OutgoingEvent> replay)
+    public (ResumeResult Result, IReadOnlyList<OutgoingEvent> Events) Resume(long epoch, long seq, WireReplay replay)
     {
         lock (_lock)
         {
@@ -108,11 +108,11 @@ internal sealed class ConnectionFeed
             var latest = replay.Latest;
             ResumeResult result;
             List<OutgoingEvent> events = [];
-            if (replay.TokenTooOld || _resyncAt is not null)
+            if (replay.TooOld || _resyncAt is not null)
             {
                 _resyncAt = null;
                 Advance(latest);
-                result = new ResumeResult(null, true, latest.Epoch, latest.Sequence);
+                result = new ResumeResult(null, true, latest.Epoch, latest.Seq);
                 foreach (var evt in held)
                 {
                     EnqueueLocked(evt);
@@ -121,11 +121,11 @@ internal sealed class ConnectionFeed
             else
             {
                 var bySeq = new SortedDictionary<long, OutgoingEvent>();
-                foreach (var evt in replay.Events.Select(e => e.Item))
+                foreach (var evt in replay.Events)
                 {
-                    if (evt.Token is { } t && t.Epoch == epoch && t.Sequence > seq)
+                    if (evt.Token is { } t && t.Epoch == epoch && t.Seq > seq)
                     {
-                        bySeq.TryAdd(t.Sequence, evt);
+                        bySeq.TryAdd(t.Seq, evt);
                     }
                 }
 
@@ -134,9 +134,9 @@ internal sealed class ConnectionFeed
                 {
                     if (evt.Token is { } t && t.Epoch == epoch)
                     {
-                        if (t.Sequence > seq)
+                        if (t.Seq > seq)
                         {
-                            bySeq.TryAdd(t.Sequence, evt);
+                            bySeq.TryAdd(t.Seq, evt);
                         }
                     }
                     else
@@ -146,9 +146,9 @@ internal sealed class ConnectionFeed
                 }
 
                 events = [.. bySeq.Values];
-                var reached = events.Count > 0 ? events[^1].Token!.Value : new StreamSequenceToken(epoch, seq);
+                var reached = events.Count > 0 ? events[^1].Token!.Value : new EventPosition(epoch, seq);
                 Advance(reached);
-                result = new ResumeResult([.. events.Select(e => e.Payload)], null, _last!.Value.Epoch, _last.Value.Sequence);
+                result = new ResumeResult([.. events.Select(e => e.Payload)], null, _last!.Value.Epoch, _last.Value.Seq);
                 foreach (var evt in later)
                 {
                     EnqueueLocked(evt);
@@ -212,7 +212,7 @@ internal sealed class ConnectionFeed
     {
         if (evt.Token is { } token)
         {
-            if (_last is { } last && last.Epoch == token.Epoch && token.Sequence <= last.Sequence)
+            if (_last is { } last && last.Epoch == token.Epoch && token.Seq <= last.Seq)
             {
                 return; // already sent, or part of a Resume answer
             }
@@ -223,9 +223,9 @@ internal sealed class ConnectionFeed
         _out.Writer.TryWrite(evt);
     }
 
-    private void Advance(StreamSequenceToken to)
+    private void Advance(EventPosition to)
     {
-        if (_last is not { } last || last.Epoch != to.Epoch || to.Sequence > last.Sequence)
+        if (_last is not { } last || last.Epoch != to.Epoch || to.Seq > last.Seq)
         {
             _last = to;
         }

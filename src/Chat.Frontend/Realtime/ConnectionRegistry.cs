@@ -2,23 +2,20 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using Chat.Frontend.Hosting;
 using Chat.Grains;
-using Chat.Runtime;
-using Chat.Runtime.Streams;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 
 namespace Chat.Frontend.Realtime;
 
 /// <summary>
-/// The hub connections of this frontend and, per user, the one stream subscription that feeds them
-/// (<see cref="UserFeed"/>). Also this frontend's presence leases and delivery reports.
+/// The hub connections of this frontend and, per user, the feed that orders the user's events for
+/// them (<see cref="UserFeed"/>); events arrive on this frontend's one stream (<see cref="FrontendEventSubscription"/>). Also this frontend's presence leases and delivery reports.
 /// </summary>
 internal sealed class ConnectionRegistry
 {
     private readonly ConcurrentDictionary<string, ConnectionFeed> _connections = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<Guid, UserFeed> _users = new();
     private readonly IClusterClient _cluster;
-    private readonly IStreamProvider _streams;
     private readonly IHubContext<ChatHub> _hub;
     private readonly DeliveryReports _deliveries;
     private readonly FrontendOptions _options;
@@ -30,7 +27,6 @@ internal sealed class ConnectionRegistry
 
     public ConnectionRegistry(
         IClusterClient cluster,
-        IStreamProvider streams,
         IHubContext<ChatHub> hub,
         DeliveryReports deliveries,
         IOptions<FrontendOptions> options,
@@ -41,7 +37,6 @@ internal sealed class ConnectionRegistry
         // Lazy: the metrics observe this registry, so they cannot be built before it.
         _lazyMetrics = new Lazy<FrontendMetrics>(services.GetRequiredService<FrontendMetrics>);
         _cluster = cluster;
-        _streams = streams;
         _hub = hub;
         _options = options.Value;
         _logger = logger;
@@ -111,50 +106,53 @@ internal sealed class ConnectionRegistry
             throw new ChatException(ChatErrorCodes.Conflict, "The connection is closing; reconnect and resume.");
         }
 
-        var replay = await StreamOf(userId).ReadSinceAsync(new StreamSequenceToken(epoch, seq));
-        var wire = new StreamReplay<OutgoingEvent>(
-            replay.TokenTooOld,
-            replay.Latest,
-            [.. replay.Events.Select(e => new StreamEvent<OutgoingEvent>(e.Token, ToWire(e.Item, e.Token, null)))]);
+        var replay = await ReadEventsAsync(userId, new EventPosition(epoch, seq));
+        var wire = new WireReplay(replay.TooOld, replay.Latest, [.. replay.Events.Select(e => ToWire(e.Event, e.Position, null))]);
         var (result, events) = connection.Resume(epoch, seq, wire);
         // Whatever the answer carries has now reached a client of the user.
-        foreach (var evt in replay.Events.Where(e => events.Any(x => x.Token == e.Token)))
+        foreach (var evt in replay.Events.Where(e => events.Any(x => x.Token == e.Position)))
         {
-            feed.TicketFor(evt.Item)?.Delivered();
+            feed.TicketFor(evt.Event)?.Delivered();
         }
 
         return result;
     }
 
-    public IAsyncStream<UserEvent> StreamOf(Guid userId) =>
-        _streams.GetStream<UserEvent>(new StreamId(UserEventStream.Namespace, UserEventStream.KeyOf(userId)));
+    /// <summary>The user's events after <paramref name="after"/> from the user's event log (retried while its silo is being replaced).</summary>
+    public Task<EventReplay> ReadEventsAsync(Guid userId, EventPosition after) =>
+        GrainCallRetry.RunAsync(() => _cluster.GetGrain<IUserGrain>(userId).ReadEvents(after));
 
-    public OutgoingEvent ToWire(UserEvent evt, StreamSequenceToken token, DeliveryTicket? ticket) => EventWire.Create(evt, token, _json, ticket);
+    /// <summary>An event from this frontend's stream: to the user's feed, if the user still has connections here.</summary>
+    public Task DispatchAsync(UserEventEnvelope envelope) =>
+        _users.TryGetValue(envelope.UserId, out var feed) ? feed.OnEnvelopeAsync(envelope) : Task.CompletedTask;
+
+    public OutgoingEvent ToWire(UserEvent evt, EventPosition? position, DeliveryTicket? ticket) => EventWire.Create(evt, position, _json, ticket);
+
+    public void CatchUpFailed(Guid userId, Exception exception) => FrontendLog.CatchUpFailed(_logger, userId, exception.Message);
 
     /// <summary>A feed closed: forget it, unless a newer one took its place already.</summary>
     public void Forget(UserFeed feed) => _users.TryRemove(KeyValuePair.Create(feed.UserId, feed));
 
-    /// <summary>Sets this frontend's connection count in the user's grain; failures only delay presence.</summary>
-    public async Task RenewPresenceAsync(Guid userId, int connections)
+    /// <summary>
+    /// Sets this frontend's connection count in the user's grain and returns the log's newest
+    /// position; null when the grain is unreachable (failures only delay presence and catch-up).
+    /// </summary>
+    public async Task<EventPosition?> RenewPresenceAsync(Guid userId, int connections)
     {
         try
         {
-            await _cluster.GetGrain<IUserGrain>(userId).RenewPresence(FrontendId, connections);
+            return await GrainCallRetry.RunAsync(() => _cluster.GetGrain<IUserGrain>(userId).RenewPresence(FrontendId, connections), TimeSpan.FromSeconds(5));
         }
         catch (Exception exception)
         {
             FrontendLog.PresenceRenewFailed(_logger, userId, exception.Message);
+            return null;
         }
     }
 
-    /// <summary>Renews every lease (periodic).</summary>
-    public async Task RenewAllAsync()
-    {
-        foreach (var feed in _users.Values)
-        {
-            await feed.RenewAsync();
-        }
-    }
+    /// <summary>Renews every lease and catches each feed up with its log (periodic, and after a gateway change).</summary>
+    public Task RenewAllAsync() =>
+        Parallel.ForEachAsync(_users.Values.ToList(), new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (feed, _) => await feed.RenewAsync());
 
     public void ReportDelivered(Guid userId, Guid conversationId, long seq) => _deliveries.Record(userId, conversationId, seq);
 

@@ -1,7 +1,6 @@
 using System.Collections.Immutable;
 using Chat.Frontend.Hosting;
 using Chat.Grains;
-using Chat.Runtime;
 
 namespace Chat.Frontend.Realtime;
 

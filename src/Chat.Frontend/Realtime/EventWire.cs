@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Chat.Grains;
-using Chat.Runtime.Streams;
 
 namespace Chat.Frontend.Realtime;
 
@@ -10,7 +9,7 @@ namespace Chat.Frontend.Realtime;
 /// One event on its way to a user's connections: its name (the client method), its JSON payload
 /// (built once and shared by every connection) and its position; ephemeral events have none.
 /// </summary>
-internal sealed record OutgoingEvent(string Name, JsonElement Payload, StreamSequenceToken? Token, DeliveryTicket? Ticket = null);
+internal sealed record OutgoingEvent(string Name, JsonElement Payload, EventPosition? Token, DeliveryTicket? Ticket = null);
 
 /// <summary>Fires its action the first time any connection got the event (delivery receipts).</summary>
 internal sealed class DeliveryTicket(Action onDelivered)
@@ -38,9 +37,10 @@ internal static class EventWire
     /// <summary>Sent when events were lost for the user: reload the inbox and catch up with <c>after=seq</c>.</summary>
     public const string Resync = "resync";
 
-    public static OutgoingEvent Create(UserEvent evt, StreamSequenceToken token, JsonSerializerOptions options, DeliveryTicket? ticket = null)
+    public static OutgoingEvent Create(UserEvent evt, EventPosition? position, JsonSerializerOptions options, DeliveryTicket? ticket = null)
     {
-        var positioned = token.Sequence > 0;
+        var positioned = position is { Seq: > 0 };
+        var token = position.GetValueOrDefault();
         var body = JsonSerializer.SerializeToElement(evt, options);
         var payload = Write(writer =>
         {
@@ -48,7 +48,7 @@ internal static class EventWire
             if (positioned)
             {
                 writer.WriteNumber("epoch", token.Epoch);
-                writer.WriteNumber("seq", token.Sequence);
+                writer.WriteNumber("seq", token.Seq);
             }
 
             foreach (var property in body.EnumerateObject())
@@ -65,12 +65,12 @@ internal static class EventWire
         return new OutgoingEvent(evt.Type, payload, positioned ? token : null, ticket);
     }
 
-    public static OutgoingEvent ResyncEvent(StreamSequenceToken latest) =>
+    public static OutgoingEvent ResyncEvent(EventPosition latest) =>
         new(Resync, Write(writer =>
         {
             writer.WriteString("type", Resync);
             writer.WriteNumber("epoch", latest.Epoch);
-            writer.WriteNumber("seq", latest.Sequence);
+            writer.WriteNumber("seq", latest.Seq);
         }), latest);
 
     public static JsonElement ReconnectPayload(string reason) => Write(writer =>
@@ -99,6 +99,9 @@ internal static class EventWire
 /// The answer of the hub's <c>Resume</c>: the missed events in order (<c>{events, epoch, seq}</c>), or
 /// <c>{resync: true, epoch, seq}</c> when they cannot be replayed; epoch/seq is the position reached.
 /// </summary>
+/// <summary>A replay from the user's event log, as wire events (what <see cref="ConnectionFeed.Resume"/> merges).</summary>
+internal sealed record WireReplay(bool TooOld, EventPosition Latest, IReadOnlyList<OutgoingEvent> Events);
+
 public sealed record ResumeResult(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<JsonElement>? Events,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? Resync,

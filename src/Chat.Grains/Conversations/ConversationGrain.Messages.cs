@@ -98,6 +98,7 @@ internal sealed partial class ConversationGrain
         }
 
         state.LastSeq = stored.Seq;
+        _metrics.MessageStored();
         Remember(stored);
         foreach (var participant in state.Active)
         {

@@ -33,6 +33,7 @@ internal sealed partial class ConversationGrain : Grain, IConversationGrain, IIn
     private readonly NoticeQueue _notices = new();
     private readonly DeliveredReceiptWriter _receipts;
     private readonly TurnGate _gate = new();
+    private readonly ChatMetrics _metrics;
     private ConversationState? _state;
 
     public ConversationGrain(
@@ -40,8 +41,10 @@ internal sealed partial class ConversationGrain : Grain, IConversationGrain, IIn
         DeliveredReceiptWriter receipts,
         IOptions<ChatLimitsOptions> limits,
         TimeProvider time,
+        ChatMetrics metrics,
         ILogger<ConversationGrain> logger)
     {
+        _metrics = metrics;
         _database = database;
         _receipts = receipts;
         _limits = limits.Value;

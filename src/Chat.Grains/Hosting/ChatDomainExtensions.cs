@@ -59,6 +59,7 @@ public static class ChatDomainExtensions
         services.AddChatDatabase();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ChatDatabase>();
+        services.AddSingleton<Diagnostics.ChatMetrics>();
         services.AddSingleton<DeliveredReceiptWriter>();
         services.AddSingleton<IPasswordHasher<AccountUser>>(sp => new PasswordHasher<AccountUser>(Microsoft.Extensions.Options.Options.Create(
             new PasswordHasherOptions { IterationCount = sp.GetRequiredService<IOptions<ChatAuthOptions>>().Value.PasswordHashIterations })));

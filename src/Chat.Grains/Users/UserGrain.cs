@@ -27,6 +27,7 @@ internal sealed partial class UserGrain : Grain, IUserGrain
     private readonly SendRateLimiter _rateLimiter = new();
     private readonly IPersistentState<UserEventLogState> _logState;
     private readonly int _replayBufferSize;
+    private readonly ChatMetrics _metrics;
     private UserEventLog? _log;
     private UserProfile? _profile;
 
@@ -36,11 +37,13 @@ internal sealed partial class UserGrain : Grain, IUserGrain
         IOptions<ChatPresenceOptions> presence,
         IOptions<ChatEventsOptions> events,
         IUserEventPublisher publisher,
+        ChatMetrics metrics,
         TimeProvider time,
         ILogger<UserGrain> logger,
         [PersistentState(UserEventLogState.StateName, ChatGrainStorage.Name)] IPersistentState<UserEventLogState> logState)
     {
         _logState = logState;
+        _metrics = metrics;
         _replayBufferSize = events.Value.ReplayBufferSize;
         _database = database;
         _limits = limits.Value;
@@ -286,6 +289,7 @@ internal sealed partial class UserGrain : Grain, IUserGrain
     private async Task PublishAsync(UserEvent evt)
     {
         var positioned = _log!.Append(evt);
+        _metrics.EventPositioned();
         await SendAsync(new UserEventEnvelope(Id, positioned.Position, evt));
     }
 
@@ -297,9 +301,11 @@ internal sealed partial class UserGrain : Grain, IUserGrain
         try
         {
             await _publisher.PublishAsync(_frontends.Keys, envelope);
+            _metrics.EventsSent(_frontends.Count);
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {
+            _metrics.SendFailed();
             ChatLog.PublishFailed(_logger, Id, envelope.Event.Type, exception);
         }
     }

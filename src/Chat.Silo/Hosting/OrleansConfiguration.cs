@@ -2,6 +2,7 @@ using System.Net;
 using Chat.Grains;
 using Chat.Grains.Hosting;
 using Chat.ServiceDefaults.Database;
+using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 
 namespace Chat.Silo.Hosting;
@@ -19,21 +20,30 @@ public static class OrleansConfiguration
     /// <summary>Grain storage of the streams' pub-sub (explicit subscriptions: one per frontend).</summary>
     public const string PubSubStore = "PubSubStore";
 
-    /// <summary>Configures <paramref name="silo"/> from <paramref name="options"/> and the <c>Orleans:*</c> overrides.</summary>
-    public static ISiloBuilder ConfigureChatCluster(this ISiloBuilder silo, ChatSiloOptions options)
+    /// <summary>Configures <paramref name="silo"/> from <c>Chat:Silo</c> (<see cref="ChatSiloOptions"/>) and the <c>Orleans:*</c> overrides.</summary>
+    public static ISiloBuilder ConfigureChatCluster(this ISiloBuilder silo)
     {
-        silo.Configure<ClusterOptions>(cluster =>
+        // From the options, not from the configuration as read while building: hosts (and tests) may add configuration later.
+        silo.Services.AddOptions<ClusterOptions>().Configure<IOptions<ChatSiloOptions>>((cluster, options) =>
         {
-            cluster.ClusterId = options.ClusterId;
-            cluster.ServiceId = options.ServiceId;
+            cluster.ClusterId = options.Value.ClusterId;
+            cluster.ServiceId = options.Value.ServiceId;
         });
-        silo.Configure<SiloOptions>(o => o.SiloName = options.Name);
-        silo.ConfigureEndpoints(IPAddress.Parse(options.AdvertisedIPAddress), options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: true);
+        silo.Services.AddOptions<SiloOptions>().Configure<IOptions<ChatSiloOptions>>((o, options) => o.SiloName = options.Value.Name);
+        silo.Services.AddOptions<EndpointOptions>().Configure<IOptions<ChatSiloOptions>>((endpoints, options) =>
+        {
+            // Listens on every interface; advertises the configured address in the membership table.
+            endpoints.AdvertisedIPAddress = IPAddress.TryParse(options.Value.AdvertisedIPAddress, out var address) ? address : IPAddress.Loopback;
+            endpoints.SiloPort = options.Value.SiloPort;
+            endpoints.GatewayPort = options.Value.GatewayPort;
+            endpoints.SiloListeningEndpoint = new IPEndPoint(IPAddress.Any, options.Value.SiloPort);
+            endpoints.GatewayListeningEndpoint = new IPEndPoint(IPAddress.Any, options.Value.GatewayPort);
+        });
 
+        silo.Services.Configure<Orleans.Serialization.ExceptionSerializationOptions>(ChatSerialization.Configure);
         silo.UseAdoNetClustering(o => o.Invariant = Invariant);
         silo.Services.AddOptions<AdoNetClusteringSiloOptions>().Configure<ChatDataSource>((o, pool) => o.DataSource = pool.DataSource);
-        silo.AddAdoNetGrainStorage(ChatGrainStorage.Name, o => o.Invariant = Invariant);
-        silo.Services.AddOptions<AdoNetGrainStorageOptions>(ChatGrainStorage.Name).Configure<ChatDataSource>((o, pool) => o.DataSource = pool.DataSource);
+        silo.AddChatGrainStorage();
         silo.AddAdoNetGrainStorage(PubSubStore, o => o.Invariant = Invariant);
         silo.Services.AddOptions<AdoNetGrainStorageOptions>(PubSubStore).Configure<ChatDataSource>((o, pool) => o.DataSource = pool.DataSource);
 
@@ -46,6 +56,25 @@ public static class OrleansConfiguration
         silo.Services.AddOptions<ClusterMembershipOptions>().Configure(FailureDetection.Apply).BindConfiguration("Orleans:Membership");
         silo.Services.AddOptions<GrainCollectionOptions>().BindConfiguration("Orleans:GrainCollection");
         silo.Services.AddOptions<SiloMessagingOptions>().BindConfiguration("Orleans:Messaging");
+        return silo;
+    }
+
+    /// <summary>
+    /// Grain storage <see cref="ChatGrainStorage.Name"/>: ADO.NET on the shared pool, state written
+    /// with Orleans' own serializer (the <c>[GenerateSerializer]</c>/<c>[Id]</c>/<c>[Alias]</c>
+    /// contracts of the wire types, so renames and added members stay readable). Not Orleans'
+    /// default Newtonsoft JSON: it embeds CLR type names and walks every public property, and
+    /// <see cref="EventPosition.Next"/> (a struct returning a struct) recursed until the stack overflowed,
+    /// killing the silo whenever a user's event log with events was closed.
+    /// </summary>
+    public static ISiloBuilder AddChatGrainStorage(this ISiloBuilder silo)
+    {
+        silo.AddAdoNetGrainStorage(ChatGrainStorage.Name, o => o.Invariant = Invariant);
+        silo.Services.AddOptions<AdoNetGrainStorageOptions>(ChatGrainStorage.Name).Configure<ChatDataSource, Orleans.Serialization.Serializer>((o, pool, serializer) =>
+        {
+            o.DataSource = pool.DataSource;
+            o.GrainStorageSerializer = new Orleans.Storage.OrleansGrainStorageSerializer(serializer);
+        });
         return silo;
     }
 }

@@ -29,11 +29,10 @@ public static partial class SiloHostingExtensions
         // Before Orleans: hosted services start in order, and the providers read their queries at start.
         services.AddHostedService<SchemaMigrationService>();
 
-        var options = builder.Configuration.GetSection(ChatSiloOptions.SectionName).Get<ChatSiloOptions>() ?? new ChatSiloOptions();
         builder.UseOrleans(silo =>
         {
-            silo.ConfigureChatCluster(options).AddChatDomain().AddDashboard();
-            if (options.Kubernetes)
+            silo.ConfigureChatCluster().AddChatDomain().AddDashboard();
+            if (builder.Configuration.GetValue<bool>($"{ChatSiloOptions.SectionName}:{nameof(ChatSiloOptions.Kubernetes)}"))
             {
                 silo.UseKubernetesHosting();
             }

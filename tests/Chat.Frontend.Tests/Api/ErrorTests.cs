@@ -1,7 +1,6 @@
 using System.Net;
 using Chat.Frontend.Api;
 using Chat.Frontend.Tests.Infrastructure;
-using Chat.Runtime;
 
 namespace Chat.Frontend.Tests.Api;
 
@@ -88,7 +87,7 @@ public sealed class ErrorTests(ChatSystemFixture fixture) : IClassFixture<ChatSy
     {
         var bug = ErrorMapper.From(new InvalidOperationException("SELECT password_hash FROM users -- at Chat.Secret()"));
         var down = ErrorMapper.From(new SiloUnavailableException("silo 127.0.0.1:1 is dead"));
-        var slow = ErrorMapper.From(new GrainCallTimeoutException("timed out"));
+        var slow = ErrorMapper.From(new TimeoutException("timed out"));
 
         Assert.Equal((500, "INTERNAL_ERROR"), (bug.Status, bug.Error.Code));
         Assert.DoesNotContain("SELECT", bug.Error.Message, StringComparison.Ordinal);
@@ -107,9 +106,9 @@ public sealed class UnavailableClusterTests(ChatSystemFixture fixture) : IClassF
     {
         var frontend = fixture.System.Frontends[0];
         var ann = await frontend.RegisterAsync("ann");
-        foreach (var silo in fixture.System.Cluster.Silos.ToList())
+        foreach (var silo in fixture.System.Silos.ToList())
         {
-            await fixture.System.Cluster.StopSiloAsync(silo);
+            await fixture.System.StopSiloAsync(silo);
         }
 
         using var api = frontend.Client(ann);

@@ -4,7 +4,6 @@ using System.Text.Json;
 using Chat.Frontend.Api;
 using Chat.Frontend.Hosting;
 using Chat.Frontend.Realtime;
-using Chat.Runtime.Streams;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.DependencyInjection;
@@ -245,6 +244,8 @@ public sealed class SdkContractTests
         // Between grains, and between grains and frontends.
         typeof(Server.ConversationNotice), typeof(Server.MessageNotice), typeof(Server.ReadNotice), typeof(Server.DeliveredMark), typeof(Server.SessionInfo),
         typeof(Server.SessionRevokedEvent),
+        // The user event log and the frontends' streams: positions reach clients inside each event, not as these records.
+        typeof(Server.UserEventEnvelope), typeof(Server.PositionedEvent), typeof(Server.EventReplay),
     ];
 
     /// <summary>SDK records built by the SDK itself (from status codes, headers, bytes, its own state), not read from JSON.</summary>
@@ -267,7 +268,7 @@ public sealed class SdkContractTests
     private static OutgoingEvent Push(Server.UserEvent evt)
     {
         var positioned = evt is not (Server.TypingEvent or Server.PresenceEvent);
-        return EventWire.Create(evt, positioned ? new StreamSequenceToken(3, 42) : default, EventJson);
+        return EventWire.Create(evt, positioned ? new Chat.Grains.EventPosition(3, 42) : null, EventJson);
     }
 
     /// <summary>The JSON options the frontend's host configures for REST and for the hub.</summary>

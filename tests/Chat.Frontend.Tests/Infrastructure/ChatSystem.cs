@@ -1,6 +1,5 @@
 using System.Net;
 using Chat.Grains.Hosting;
-using Chat.Runtime.Testing;
 using Chat.Testing;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -13,9 +12,9 @@ using Microsoft.Extensions.Logging;
 namespace Chat.Frontend.Tests.Infrastructure;
 
 /// <summary>
-/// A whole system in this process: a test cluster (real silos with the chat domain on PostgreSQL,
-/// talking over loopback sockets) and frontends — the real Program on real Kestrel servers on free
-/// loopback ports, each a cluster client of its own.
+/// A whole system in this process: real silo hosts (Orleans with the chat domain, ADO.NET clustering
+/// on PostgreSQL, talking over loopback sockets) and frontends — the real Program on real Kestrel
+/// servers on free loopback ports, each an Orleans cluster client of its own.
 /// </summary>
 public sealed class ChatSystem : IAsyncDisposable
 {
@@ -25,14 +24,21 @@ public sealed class ChatSystem : IAsyncDisposable
     private readonly List<FrontendHost> _frontends = [];
     private int _nextFrontend;
 
-    private ChatSystem(string connectionString, TestCluster cluster, Dictionary<string, string?> configuration)
+    private readonly List<InProcessSilo> _silos = [];
+    private int _nextSilo;
+
+    private ChatSystem(string connectionString, Dictionary<string, string?> configuration)
     {
         _connectionString = connectionString;
-        Cluster = cluster;
         _configuration = configuration;
+        ClusterId = "test-" + Guid.NewGuid().ToString("N")[..8];
     }
 
-    public TestCluster Cluster { get; }
+    /// <summary>The Orleans cluster id of this system's silos and frontends.</summary>
+    public string ClusterId { get; }
+
+    /// <summary>The running silos.</summary>
+    public IReadOnlyList<InProcessSilo> Silos => _silos;
 
     public IReadOnlyList<FrontendHost> Frontends => _frontends;
 
@@ -56,16 +62,10 @@ public sealed class ChatSystem : IAsyncDisposable
             configuration[key] = value;
         }
 
-        var cluster = await TestCluster.StartAsync(new TestClusterOptions
-        {
-            ConnectionString = connectionString,
-            InitialSilos = 1,
-            ConfigureSilo = silo => silo.AddChatDomain().AddPostgresGrainStorage(),
-            Configuration = configuration,
-        }).WaitAsync(Timeout);
-        var system = new ChatSystem(connectionString, cluster, configuration);
+        var system = new ChatSystem(connectionString, configuration);
         try
         {
+            await system.StartSiloAsync();
             for (var i = 0; i < frontends; i++)
             {
                 await system.StartFrontendAsync();
@@ -80,15 +80,32 @@ public sealed class ChatSystem : IAsyncDisposable
         return system;
     }
 
+    /// <summary>Starts one more silo and waits until it is active.</summary>
+    public async Task<InProcessSilo> StartSiloAsync()
+    {
+        var silo = await InProcessSilo.StartAsync($"silo-{Interlocked.Increment(ref _nextSilo)}", SharedConfiguration());
+        _silos.Add(silo);
+        return silo;
+    }
+
+    /// <summary>Stops a silo gracefully.</summary>
+    public async Task StopSiloAsync(InProcessSilo silo)
+    {
+        _silos.Remove(silo);
+        await silo.DisposeAsync();
+    }
+
+    private Dictionary<string, string?> SharedConfiguration() => new(_configuration)
+    {
+        ["Chat:Database:ConnectionString"] = _connectionString,
+        ["Chat:Silo:ClusterId"] = ClusterId,
+    };
+
     /// <summary>Starts one more frontend (a new process in all but name) and waits until it is ready.</summary>
     public async Task<FrontendHost> StartFrontendAsync(IReadOnlyDictionary<string, string?>? overrides = null)
     {
-        var configuration = new Dictionary<string, string?>(_configuration)
-        {
-            ["Chat:Database:ConnectionString"] = _connectionString,
-            ["Chat:Silo:ClusterId"] = Cluster.ClusterId,
-            ["Chat:Frontend:Name"] = $"frontend-{Interlocked.Increment(ref _nextFrontend)}",
-        };
+        var configuration = SharedConfiguration();
+        configuration["Chat:Frontend:Name"] = $"frontend-{Interlocked.Increment(ref _nextFrontend)}";
         foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
         {
             configuration[key] = value;
@@ -120,7 +137,10 @@ public sealed class ChatSystem : IAsyncDisposable
             }
         }
 
-        await Cluster.DisposeAsync();
+        foreach (var silo in _silos.ToList())
+        {
+            await silo.DisposeAsync();
+        }
     }
 }
 
@@ -160,7 +180,16 @@ public sealed class FrontendHost : IAsyncDisposable
         var address = factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
         var host = new FrontendHost(factory, new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal) + "/"), configuration["Chat:Frontend:Name"]!, logs);
         using var http = new HttpClient { BaseAddress = host.BaseAddress, Timeout = ChatSystem.Timeout };
-        await Eventually.TrueAsync(async () => (await http.GetAsync("/health/ready")).StatusCode == HttpStatusCode.OK, "the frontend to be ready");
+        try
+        {
+            await Eventually.TrueAsync(async () => (await http.GetAsync("/health/ready")).StatusCode == HttpStatusCode.OK, "the frontend to be ready");
+        }
+        catch (Exception exception)
+        {
+            var ready = await http.GetStringAsync("/health/ready").ContinueWith(t => t.IsCompletedSuccessfully ? t.Result : t.Exception?.Message, TaskScheduler.Default);
+            throw new InvalidOperationException($"{exception.Message} Readiness: {ready}; its warnings: {string.Join(" | ", logs.Entries.TakeLast(10))}", exception);
+        }
+
         return host;
     }
 

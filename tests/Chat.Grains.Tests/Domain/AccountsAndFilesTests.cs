@@ -1,10 +1,6 @@
 using System.Collections.Immutable;
 using System.IO.Compression;
-using System.Reflection;
-using System.Text.Json;
 using Chat.Grains.Tests.Infrastructure;
-using Chat.Runtime.Hosting;
-using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace Chat.Grains.Tests.Domain;
@@ -147,22 +143,6 @@ public sealed class AccountsAndFilesTests(ChatSiloFixture fixture) : IClassFixtu
         await Expect.Error(ChatErrorCodes.ValidationError, () => Silo.User(a.Id).Search(new SearchQuery("x", Before: "garbage")));
         await Expect.Error(ChatErrorCodes.ValidationError, () => Silo.User(a.Id).Search(new SearchQuery("  ")));
     }
-
-    [Fact]
-    public void Domain_errors_survive_the_runtimes_exception_codec_intact()
-    {
-        var codec = typeof(SiloBuilder).Assembly.GetType("Chat.Runtime.Messaging.ExceptionCodec", throwOnError: true)!;
-        var options = Silo.Services.GetRequiredService<RuntimeServicesAccessor>().SerializerOptions;
-        var original = new ChatException(ChatErrorCodes.RateLimited, "slow down", "content", 42);
-
-        var bytes = (byte[])codec.GetMethod("Encode", BindingFlags.Public | BindingFlags.Static)!.Invoke(null, [original, options])!;
-        var decode = codec.GetMethod("Decode", BindingFlags.Public | BindingFlags.Static)!;
-        var rebuilt = Assert.IsType<ChatException>(decode.CreateDelegate<DecodeFn>()(bytes, options));
-
-        Assert.Equal((original.Code, original.Message, original.Details, original.RetryAfterSeconds, 429), (rebuilt.Code, rebuilt.Message, rebuilt.Details, rebuilt.RetryAfterSeconds, rebuilt.HttpStatus));
-    }
-
-    private delegate Exception DecodeFn(ReadOnlySpan<byte> json, JsonSerializerOptions options);
 
     private static byte[] Zip(string entry)
     {

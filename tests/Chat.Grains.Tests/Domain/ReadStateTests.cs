@@ -165,14 +165,14 @@ public sealed class ReadStateTests(ChatSiloFixture fixture) : IClassFixture<Chat
 
     private static OwnedWriter NewWriter(string connectionString)
     {
-        var source = new Chat.Runtime.Hosting.RuntimeDataSource(Microsoft.Extensions.Options.Options.Create(
-            new Chat.Runtime.Hosting.RuntimeDatabaseOptions { ConnectionString = connectionString }));
+        var source = new Chat.ServiceDefaults.Database.ChatDataSource(Microsoft.Extensions.Options.Options.Create(
+            new Chat.ServiceDefaults.Database.ChatDatabaseOptions { ConnectionString = connectionString }));
         var writer = new Conversations.DeliveredReceiptWriter(
             new Storage.ChatDatabase(source), new StoppedClock(), Microsoft.Extensions.Logging.Abstractions.NullLogger<Conversations.DeliveredReceiptWriter>.Instance);
         return new OwnedWriter(writer, source);
     }
 
-    private sealed record OwnedWriter(Conversations.DeliveredReceiptWriter Writer, Chat.Runtime.Hosting.RuntimeDataSource Source) : IAsyncDisposable
+    private sealed record OwnedWriter(Conversations.DeliveredReceiptWriter Writer, Chat.ServiceDefaults.Database.ChatDataSource Source) : IAsyncDisposable
     {
         public async ValueTask DisposeAsync()
         {

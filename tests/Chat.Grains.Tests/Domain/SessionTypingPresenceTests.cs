@@ -36,6 +36,8 @@ public sealed class SessionTypingPresenceTests(ChatSiloFixture fixture) : IClass
     {
         var ann = await Silo.RegisterAsync("ann");
         var token = Guid.NewGuid().ToString("N");
+        // Ephemeral events go to the frontends holding the user's connections, so ann has one.
+        await Silo.User(ann.Id).Connect("frontend-a").WaitAsync(ChatSilo.Timeout);
 
         var created = await Session(token).Create(ann.Id, DateTimeOffset.UtcNow.AddHours(1)).WaitAsync(ChatSilo.Timeout);
         var valid = await Session(token).Validate().WaitAsync(ChatSilo.Timeout);
@@ -47,6 +49,7 @@ public sealed class SessionTypingPresenceTests(ChatSiloFixture fixture) : IClass
         Assert.Null(await Session(token).Validate().WaitAsync(ChatSilo.Timeout));
         var revoked = Assert.Single(Silo.Events.EphemeralEventsOf(ann.Id).OfType<SessionRevokedEvent>());
         Assert.Equal(SessionKey.For(token), revoked.SessionKey);
+        await Silo.User(ann.Id).Disconnect("frontend-a").WaitAsync(ChatSilo.Timeout);
     }
 
     [Fact]
@@ -85,6 +88,11 @@ public sealed class SessionTypingPresenceTests(ChatSiloFixture fixture) : IClass
         var eve = await Silo.RegisterAsync("eve");
         var org = await Silo.OrganizationAsync(ann, ben, cat, eve);
         var group = await Silo.GroupAsync(org, ann, "Typing", ben, cat);
+        // Typing goes to the frontends holding a user's connections: everyone is connected, so only the rule filters.
+        foreach (var user in new[] { ann, ben, cat, eve })
+        {
+            await Silo.User(user.Id).Connect("frontend-t").WaitAsync(ChatSilo.Timeout);
+        }
 
         await Silo.Conversation(group.Id).Typing(ann.Id).WaitAsync(ChatSilo.Timeout);
         await Silo.Conversation(group.Id).Typing(ann.Id).WaitAsync(ChatSilo.Timeout);
@@ -100,6 +108,10 @@ public sealed class SessionTypingPresenceTests(ChatSiloFixture fixture) : IClass
 
         Assert.Empty(Silo.Events.EphemeralEventsOf(ann.Id).OfType<TypingEvent>());
         Assert.Empty(Silo.Events.EphemeralEventsOf(eve.Id).OfType<TypingEvent>());
+        foreach (var user in new[] { ann, ben, cat, eve })
+        {
+            await Silo.User(user.Id).Disconnect("frontend-t").WaitAsync(ChatSilo.Timeout);
+        }
     }
 
     [Fact]

@@ -38,8 +38,9 @@ public sealed class SiloHostTests(PostgresDatabaseFixture database) : IClassFixt
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.StartsWith("text/plain", response.Content.Headers.ContentType?.MediaType, StringComparison.Ordinal);
-        Assert.Contains("# TYPE chat_runtime_membership_version gauge", text, StringComparison.Ordinal);
-        Assert.Matches(@"chat_runtime_membership_active_silos [1-9]", text);
+        // Orleans' own meter: the silo's activations (at least the system's) and its messaging.
+        Assert.Matches(@"(?m)^# TYPE orleans_\w+ ", text);
+        Assert.Contains("orleans_catalog_activations", text, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -65,7 +66,7 @@ public sealed class SiloHostTests(PostgresDatabaseFixture database) : IClassFixt
         var failure = await HostStartup.StartFailureAsync(
             builder => builder.AddChatSiloHost(),
             app => app.MapChatSiloEndpoints(),
-            new Dictionary<string, string?> { ["Chat:Database:ConnectionString"] = HostStartup.UnreachableConnectionString(), ["Chat:Silo:Name"] = "silo-test" });
+            SiloSettings(HostStartup.UnreachableConnectionString()));
 
         Assert.IsType<Npgsql.NpgsqlException>(failure, exactMatch: false);
     }
@@ -76,19 +77,44 @@ public sealed class SiloHostTests(PostgresDatabaseFixture database) : IClassFixt
         var failure = await HostStartup.StartFailureAsync(
             builder => builder.AddChatSiloHost(),
             app => app.MapChatSiloEndpoints(),
-            new Dictionary<string, string?> { ["Chat:Database:ConnectionString"] = "", ["Chat:Silo:Name"] = "silo-test" });
+            SiloSettings(""));
 
         Assert.NotNull(failure);
         Assert.Contains("Chat:Database:ConnectionString is required", HostStartup.AllMessages(failure), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Startup_fails_naming_the_option_when_the_silo_ports_are_out_of_range_or_equal()
+    {
+        var settings = SiloSettings(database.ConnectionString);
+        settings["Chat:Silo:SiloPort"] = "70000";
+        var outOfRange = await HostStartup.StartFailureAsync(builder => builder.AddChatSiloHost(), app => app.MapChatSiloEndpoints(), settings);
+        settings = SiloSettings(database.ConnectionString);
+        settings["Chat:Silo:GatewayPort"] = settings["Chat:Silo:SiloPort"];
+        var equal = await HostStartup.StartFailureAsync(builder => builder.AddChatSiloHost(), app => app.MapChatSiloEndpoints(), settings);
+
+        Assert.NotNull(outOfRange);
+        Assert.True(HostStartup.AllMessages(outOfRange).Contains("Chat:Silo:SiloPort must be between 1 and 65535", StringComparison.Ordinal), outOfRange.ToString());
+        Assert.NotNull(equal);
+        Assert.Contains("Chat:Silo:SiloPort and Chat:Silo:GatewayPort must differ", HostStartup.AllMessages(equal), StringComparison.Ordinal);
+    }
+
+    /// <summary>A silo of its own cluster on free ports (Orleans listens on real sockets even under the test server).</summary>
+    private static Dictionary<string, string?> SiloSettings(string connectionString)
+    {
+        var ports = FreePorts.Take(2);
+        return new Dictionary<string, string?>
+        {
+            ["Chat:Database:ConnectionString"] = connectionString,
+            ["Chat:Database:HealthCheckTimeoutSeconds"] = "5",
+            ["Chat:Silo:Name"] = "silo-test",
+            ["Chat:Silo:ClusterId"] = "silo-test-" + Guid.NewGuid().ToString("N")[..8],
+            ["Chat:Silo:SiloPort"] = ports[0].ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Chat:Silo:GatewayPort"] = ports[1].ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+    }
+
     private static WebApplicationFactory<Program> CreateFactory(string connectionString) =>
         new WebApplicationFactory<Program>().WithWebHostBuilder(builder =>
-            builder.ConfigureAppConfiguration((_, configuration) =>
-                configuration.AddInMemoryCollection(new Dictionary<string, string?>
-                {
-                    ["Chat:Database:ConnectionString"] = connectionString,
-                    ["Chat:Database:HealthCheckTimeoutSeconds"] = "5",
-                    ["Chat:Silo:Name"] = "silo-test",
-                })));
+            builder.ConfigureAppConfiguration((_, configuration) => configuration.AddInMemoryCollection(SiloSettings(connectionString))));
 }

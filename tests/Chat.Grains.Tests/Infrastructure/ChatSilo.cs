@@ -1,49 +1,104 @@
 using System.Collections.Immutable;
+using System.Data.Common;
 using Chat.Grains.Events;
 using Chat.Grains.Hosting;
-using Chat.Runtime;
-using Chat.Runtime.Hosting;
+using Chat.Silo.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
+using Npgsql;
+using Orleans.TestingHost;
 
 namespace Chat.Grains.Tests.Infrastructure;
 
-/// <summary>One silo with the chat domain in this process, on a test database.</summary>
+/// <summary>What a <see cref="ChatSilo"/> starts with besides its database.</summary>
+public sealed record ChatSiloSetup
+{
+    /// <summary>Silos of the in-process cluster (one for the domain tests).</summary>
+    public short Silos { get; init; } = 1;
+
+    /// <summary>Configuration on top of the defaults of <see cref="ChatSilo.DefaultConfiguration"/>.</summary>
+    public IReadOnlyDictionary<string, string?> Configuration { get; init; } = new Dictionary<string, string?>();
+
+    /// <summary>More silo configuration (a test's call filter, …).</summary>
+    public Action<ISiloBuilder>? ConfigureSilo { get; init; }
+}
+
+/// <summary>
+/// The chat domain on an Orleans <see cref="InProcessTestCluster"/> (one silo unless told
+/// otherwise) on a test database: the schema applied first as a silo applies it, grain storage
+/// <see cref="ChatGrainStorage.Name"/> as the silo configures it (ADO.NET in that database), no event streams (so the
+/// user events go to the <see cref="RecordingUserEventPublisher"/>).
+/// </summary>
 public sealed class ChatSilo : IAsyncDisposable
 {
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
-    private readonly IHost _host;
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
+    private readonly InProcessTestCluster _cluster;
     private bool _stopped;
 
-    private ChatSilo(IHost host) => _host = host;
+    private ChatSilo(InProcessTestCluster cluster) => _cluster = cluster;
 
-    public IServiceProvider Services => _host.Services;
+    /// <summary>The configuration every test silo gets (fast hashes, a generous rate limit).</summary>
+    public static IReadOnlyDictionary<string, string?> DefaultConfiguration { get; } = new Dictionary<string, string?>
+    {
+        ["Chat:Auth:PasswordHashIterations"] = "1000",
+        ["Chat:Limits:MessagesPerMinute"] = "10000",
+    };
 
+    /// <summary>The test cluster (for multi-silo tests).</summary>
+    public InProcessTestCluster Cluster => _cluster;
+
+    /// <summary>The first silo's services.</summary>
+    public IServiceProvider Services => _cluster.Silos[0].SiloHost.Services;
+
+    /// <summary>The first silo's grain factory: calls from inside the silo, as the old in-process silo made them.</summary>
     public IGrainFactory Grains => Services.GetRequiredService<IGrainFactory>();
 
+    /// <summary>The user events the first silo's user grains published.</summary>
     public RecordingUserEventPublisher Events => Services.GetRequiredService<RecordingUserEventPublisher>();
 
-    public static async Task<ChatSilo> StartAsync(string connectionString, Dictionary<string, string?>? configuration = null)
+    public static Task<ChatSilo> StartAsync(string connectionString, Dictionary<string, string?>? configuration = null) =>
+        StartClusterAsync(connectionString, new ChatSiloSetup { Configuration = configuration ?? [] });
+
+    public static async Task<ChatSilo> StartClusterAsync(string connectionString, ChatSiloSetup setup)
     {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Logging.ClearProviders();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        DbProviderFactories.RegisterFactory(OrleansConfiguration.Invariant, NpgsqlFactory.Instance);
+        await using (var dataSource = NpgsqlDataSource.Create(connectionString))
+        {
+            await SchemaMigrationService.ApplyAllAsync(dataSource, CancellationToken.None).WaitAsync(StartTimeout);
+        }
+
+        var settings = new Dictionary<string, string?>(DefaultConfiguration)
         {
             ["Chat:Database:ConnectionString"] = connectionString,
-            ["Chat:Silo:Name"] = "grains-test",
-            // Fast hashes and a generous rate limit unless a test says otherwise.
-            ["Chat:Auth:PasswordHashIterations"] = "1000",
-            ["Chat:Limits:MessagesPerMinute"] = "10000",
+        };
+        foreach (var (key, value) in setup.Configuration)
+        {
+            settings[key] = value;
+        }
+
+        var builder = new InProcessTestClusterBuilder(setup.Silos);
+        builder.Options.ConfigureFileLogging = false;
+        builder.ConfigureSiloHost((_, host) => host.Configuration.AddInMemoryCollection(settings));
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.AddChatDomain();
+            silo.AddChatGrainStorage();
+            setup.ConfigureSilo?.Invoke(silo);
         });
-        builder.Configuration.AddInMemoryCollection(configuration ?? []);
-        builder.Services.AddChatSilo(silo => silo.AddChatDomain().AddPostgresGrainStorage());
-        // Domain tests read the user events from the in-memory recorder, whether or not streams are registered.
-        builder.Services.AddSingleton<IUserEventPublisher>(sp => sp.GetRequiredService<RecordingUserEventPublisher>());
-        var host = builder.Build();
-        await host.StartAsync().WaitAsync(TimeSpan.FromSeconds(60));
-        return new ChatSilo(host);
+        var cluster = builder.Build();
+        try
+        {
+            await cluster.DeployAsync().WaitAsync(StartTimeout);
+        }
+        catch
+        {
+            await cluster.DisposeAsync().AsTask().WaitAsync(StartTimeout);
+            throw;
+        }
+
+        return new ChatSilo(cluster);
     }
 
     public async Task StopAsync()
@@ -51,14 +106,14 @@ public sealed class ChatSilo : IAsyncDisposable
         if (!_stopped)
         {
             _stopped = true;
-            await _host.StopAsync().WaitAsync(TimeSpan.FromSeconds(60));
+            await _cluster.StopAllSilosAsync().WaitAsync(TimeSpan.FromSeconds(90));
         }
     }
 
     public async ValueTask DisposeAsync()
     {
         await StopAsync();
-        _host.Dispose();
+        await _cluster.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(90));
     }
 
     // ---- conveniences ---------------------------------------------------------------------------
@@ -69,10 +124,13 @@ public sealed class ChatSilo : IAsyncDisposable
 
     public IOrganizationGrain Organization(Guid id) => Grains.GetGrain<IOrganizationGrain>(id);
 
-    public async Task<UserProfile> RegisterAsync(string prefix = "user")
+    public Task<UserProfile> RegisterAsync(string prefix = "user") => RegisterAsync(Grains, prefix);
+
+    /// <summary>Registers a fresh user through <paramref name="grains"/>.</summary>
+    public static async Task<UserProfile> RegisterAsync(IGrainFactory grains, string prefix = "user")
     {
         var username = $"{prefix}_{Guid.NewGuid():N}"[..Math.Min(50, prefix.Length + 13)];
-        return await Grains.GetGrain<IAccountGrain>(AccountKey.For(username)).Register(new RegisterRequest(username, "correct horse battery")).WaitAsync(Timeout);
+        return await grains.GetGrain<IAccountGrain>(AccountKey.For(username)).Register(new RegisterRequest(username, "correct horse battery")).WaitAsync(Timeout);
     }
 
     /// <summary>An organization owned by the first user with the others as members.</summary>
@@ -104,9 +162,9 @@ public sealed class ChatSilo : IAsyncDisposable
             .WaitAsync(Timeout)).Message;
 
     /// <summary>Polls until <paramref name="condition"/> holds (for effects of one-way notifications).</summary>
-    public static async Task<T> EventuallyAsync<T>(Func<Task<T>> probe, Func<T, bool> condition, string what)
+    public static async Task<T> EventuallyAsync<T>(Func<Task<T>> probe, Func<T, bool> condition, string what, TimeSpan? within = null)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(20));
         T value = await probe().WaitAsync(Timeout);
         while (!condition(value))
         {
