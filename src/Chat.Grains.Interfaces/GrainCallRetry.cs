@@ -9,12 +9,20 @@ namespace Chat.Grains;
 /// <see cref="SiloUnavailableException"/>) or a message was rejected on the way (e.g. a gateway or
 /// silo shutting down: <see cref="OrleansMessageRejectionException"/>). Backs off from 50 ms to 1 s
 /// within a budget (default 15 s: three times the failure detector's death timeout). Timeouts are
-/// not retried: their outcome is unknown and the call may still be running.
+/// retried only when the caller says the call is idempotent (<c>retryTimeouts</c>): their outcome is
+/// unknown and the call may still be running — a call in flight to a silo that was killed ends only
+/// at its response timeout.
 /// Written by hand rather than with a resilience library: it sits on the fan-out path (every notice
 /// of every message), where an extra async layer and a pipeline allocation per call show.
 /// </summary>
 public static class GrainCallRetry
 {
+    /// <summary>
+    /// Budget of an idempotent send: room for one response timeout of the frontends' cluster client
+    /// (10 s, see the frontend's client configuration) and a retry after it.
+    /// </summary>
+    public static readonly TimeSpan SendBudget = TimeSpan.FromSeconds(25);
+
     /// <summary>The default retry budget.</summary>
     public static readonly TimeSpan DefaultBudget = TimeSpan.FromSeconds(15);
 
@@ -24,8 +32,10 @@ public static class GrainCallRetry
     /// <summary>Whether <paramref name="exception"/> says "try again, the grain will be reachable".</summary>
     public static bool IsTransient(Exception exception) => exception is SiloUnavailableException or OrleansMessageRejectionException;
 
-    /// <summary>Runs <paramref name="call"/>, retrying transient cluster failures within <paramref name="budget"/>.</summary>
-    public static async Task RunAsync(Func<Task> call, TimeSpan? budget = null, CancellationToken cancellationToken = default)
+    private static bool MayRetry(Exception exception, bool retryTimeouts) => IsTransient(exception) || (retryTimeouts && exception is TimeoutException);
+
+    /// <summary>Runs <paramref name="call"/>, retrying transient cluster failures (and timeouts of idempotent calls) within <paramref name="budget"/>.</summary>
+    public static async Task RunAsync(Func<Task> call, TimeSpan? budget = null, CancellationToken cancellationToken = default, bool retryTimeouts = false)
     {
         ArgumentNullException.ThrowIfNull(call);
         var backoff = new Backoff(budget, cancellationToken);
@@ -37,7 +47,7 @@ public static class GrainCallRetry
                 await call().ConfigureAwait(true);
                 return;
             }
-            catch (Exception exception) when (IsTransient(exception) && backoff.MayRetry)
+            catch (Exception exception) when (MayRetry(exception, retryTimeouts) && backoff.MayRetry)
             {
             }
 
@@ -45,8 +55,8 @@ public static class GrainCallRetry
         }
     }
 
-    /// <summary>Runs <paramref name="call"/>, retrying transient cluster failures within <paramref name="budget"/>.</summary>
-    public static async Task<T> RunAsync<T>(Func<Task<T>> call, TimeSpan? budget = null, CancellationToken cancellationToken = default)
+    /// <summary>Runs <paramref name="call"/>, retrying transient cluster failures (and timeouts of idempotent calls) within <paramref name="budget"/>.</summary>
+    public static async Task<T> RunAsync<T>(Func<Task<T>> call, TimeSpan? budget = null, CancellationToken cancellationToken = default, bool retryTimeouts = false)
     {
         ArgumentNullException.ThrowIfNull(call);
         var backoff = new Backoff(budget, cancellationToken);
@@ -56,7 +66,7 @@ public static class GrainCallRetry
             {
                 return await call().ConfigureAwait(true);
             }
-            catch (Exception exception) when (IsTransient(exception) && backoff.MayRetry)
+            catch (Exception exception) when (MayRetry(exception, retryTimeouts) && backoff.MayRetry)
             {
             }
 

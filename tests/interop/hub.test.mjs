@@ -173,6 +173,9 @@ test('hub errors carry the error code of the spec', TEST, async () => {
         return true;
       });
     await assert.rejects(hub.connection.invoke('SendMessage', 'not-a-uuid', { clientMessageId: 'x', content: 'x' }), /VALIDATION_ERROR/);
+    // Arguments SignalR could not bind would fail before any filter runs; the hub checks them itself.
+    await assert.rejects(hub.connection.invoke('Resume', 'not-a-number', 1), /VALIDATION_ERROR/);
+    await assert.rejects(hub.connection.invoke('MarkRead', dm, 'seven'), /VALIDATION_ERROR/);
   } finally {
     await hub.connection.stop();
   }

@@ -51,8 +51,8 @@ internal static class MessageEndpoints
         var user = cluster.GetGrain<IUserGrain>(userId);
         try
         {
-            // Sends are idempotent (clientMessageId), so one whose silo died is simply sent again.
-            var result = await GrainCallRetry.RunAsync(() => Conversation(cluster, conversationId).SendMessage(userId, request));
+            // Sends are idempotent (clientMessageId), so one whose silo died is simply sent again, even after a timeout.
+            var result = await GrainCallRetry.RunAsync(() => Conversation(cluster, conversationId).SendMessage(userId, request), GrainCallRetry.SendBudget, retryTimeouts: true);
             if (result.Created)
             {
                 context.RequestServices.GetRequiredService<FrontendMetrics>().MessageAccepted("rest");

@@ -36,7 +36,9 @@ internal static class ClusterClientConfiguration
             client.UseAdoNetClustering(o => o.Invariant = "Npgsql");
             client.Services.AddOptions<AdoNetClusteringClientOptions>().Configure<ChatDataSource>((o, pool) => o.DataSource = pool.DataSource);
             client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(2));
-            client.Services.AddOptions<ClientMessagingOptions>().BindConfiguration("Orleans:Messaging");
+            // A call in flight to a silo that was killed ends only at its response timeout (Orleans' default
+            // 30 s); sends are idempotent and retried after it (GrainCallRetry.SendBudget).
+            client.Services.AddOptions<ClientMessagingOptions>().Configure(o => o.ResponseTimeout = TimeSpan.FromSeconds(10)).BindConfiguration("Orleans:Messaging");
             client.AddMemoryStreams(FrontendEventStream.ProviderName);
             client.Services.AddSingleton<IClusterConnectionStatusObserver>(sp => sp.GetRequiredService<ClusterConnectionState>());
             // No silo yet (or none reachable): keep trying until one answers or the host stops.

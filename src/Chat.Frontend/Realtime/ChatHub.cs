@@ -41,9 +41,9 @@ internal sealed class ChatHub(IClusterClient cluster, ConnectionRegistry registr
             throw ChatException.Validation("message", "message is an object {clientMessageId, content, attachmentIds, replyToId}.");
         }
 
-        // Sends are idempotent (clientMessageId), so one whose silo died is simply sent again.
+        // Sends are idempotent (clientMessageId), so one whose silo died is simply sent again, even after a timeout.
         var request = body.ToRequest();
-        var result = await GrainCallRetry.RunAsync(() => Conversation(conversationId).SendMessage(Me, request));
+        var result = await GrainCallRetry.RunAsync(() => Conversation(conversationId).SendMessage(Me, request), GrainCallRetry.SendBudget, retryTimeouts: true);
         if (result.Created)
         {
             metrics.MessageAccepted("hub");

@@ -35,10 +35,9 @@ internal sealed class FrontendEventSubscription(
                 {
                     try
                     {
-                        await EnsureSubscribedAsync(reattach: gatewaysChanged);
-                        if (gatewaysChanged)
+                        if (await EnsureSubscribedAsync(reattach: gatewaysChanged) || gatewaysChanged)
                         {
-                            // Events may have gone to a dead silo's queue meanwhile: read them back from the logs.
+                            // Events may have gone to a dead silo's queue, or to no subscription, meanwhile: read them back from the logs.
                             _ = registry.RenewAllAsync();
                         }
                     }
@@ -71,16 +70,18 @@ internal sealed class FrontendEventSubscription(
         cluster.GetStreamProvider(FrontendEventStream.ProviderName)
             .GetStream<UserEventEnvelope>(StreamId.Create(FrontendEventStream.Namespace, FrontendEventStream.KeyOf(registry.FrontendId)));
 
-    private async Task EnsureSubscribedAsync(bool reattach)
+    /// <summary>Subscribes when the pub-sub has no subscription of this frontend (any more); true when it had to.</summary>
+    private async Task<bool> EnsureSubscribedAsync(bool reattach)
     {
         var stream = Stream();
         var handles = await stream.GetAllSubscriptionHandles();
         if (handles.Count == 0)
         {
+            var first = !_attached;
             await stream.SubscribeAsync(this);
             _attached = true;
-            FrontendLog.Subscribed(logger, registry.FrontendId, "new subscription");
-            return;
+            FrontendLog.Subscribed(logger, registry.FrontendId, first ? "new subscription" : "subscription lost, subscribed again");
+            return !first;
         }
 
         if (reattach || !_attached)
@@ -93,6 +94,8 @@ internal sealed class FrontendEventSubscription(
             _attached = true;
             FrontendLog.Subscribed(logger, registry.FrontendId, "observer re-attached");
         }
+
+        return false;
     }
 
     public async Task OnNextAsync(UserEventEnvelope item, StreamSequenceToken? token = null)

@@ -307,7 +307,8 @@ internal sealed partial class ConversationGrain : Grain, IConversationGrain, IIn
     {
         try
         {
-            await GrainCallRetry.RunAsync(() => notice(UserGrain(userId)));
+            // Notices are idempotent (a repeat is dropped by the frontends), so a timed-out one is sent again.
+            await GrainCallRetry.RunAsync(() => notice(UserGrain(userId)), GrainCallRetry.SendBudget, retryTimeouts: true);
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {

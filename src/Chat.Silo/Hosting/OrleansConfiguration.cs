@@ -36,8 +36,12 @@ public static class OrleansConfiguration
             endpoints.AdvertisedIPAddress = IPAddress.TryParse(options.Value.AdvertisedIPAddress, out var address) ? address : IPAddress.Loopback;
             endpoints.SiloPort = options.Value.SiloPort;
             endpoints.GatewayPort = options.Value.GatewayPort;
-            endpoints.SiloListeningEndpoint = new IPEndPoint(IPAddress.Any, options.Value.SiloPort);
-            endpoints.GatewayListeningEndpoint = new IPEndPoint(IPAddress.Any, options.Value.GatewayPort);
+            // Out-of-range ports are left to ChatSiloOptions' validation, which names the option.
+            if (options.Value.SiloPort is > 0 and <= IPEndPoint.MaxPort && options.Value.GatewayPort is > 0 and <= IPEndPoint.MaxPort)
+            {
+                endpoints.SiloListeningEndpoint = new IPEndPoint(IPAddress.Any, options.Value.SiloPort);
+                endpoints.GatewayListeningEndpoint = new IPEndPoint(IPAddress.Any, options.Value.GatewayPort);
+            }
         });
 
         silo.Services.Configure<Orleans.Serialization.ExceptionSerializationOptions>(ChatSerialization.Configure);
@@ -55,7 +59,9 @@ public static class OrleansConfiguration
 
         silo.Services.AddOptions<ClusterMembershipOptions>().Configure(FailureDetection.Apply).BindConfiguration("Orleans:Membership");
         silo.Services.AddOptions<GrainCollectionOptions>().BindConfiguration("Orleans:GrainCollection");
-        silo.Services.AddOptions<SiloMessagingOptions>().BindConfiguration("Orleans:Messaging");
+        // A call in flight to a silo that was killed ends only at its response timeout (Orleans' default 30 s);
+        // the idempotent ones (notices) are retried after it.
+        silo.Services.AddOptions<SiloMessagingOptions>().Configure(o => o.ResponseTimeout = TimeSpan.FromSeconds(10)).BindConfiguration("Orleans:Messaging");
         return silo;
     }
 

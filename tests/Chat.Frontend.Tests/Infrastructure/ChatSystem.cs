@@ -52,6 +52,7 @@ public sealed class ChatSystem : IAsyncDisposable
         ["Chat:Frontend:PresenceRenewInterval"] = "00:00:01",
         ["Chat:Frontend:ResumeWindow"] = "00:00:01",
         ["Chat:Frontend:ResumeSettleDelay"] = "00:00:00.050",
+        ["Chat:Frontend:SubscriptionCheckInterval"] = "00:00:01",
     };
 
     public static async Task<ChatSystem> StartAsync(string connectionString, int frontends = 2, IReadOnlyDictionary<string, string?>? overrides = null)

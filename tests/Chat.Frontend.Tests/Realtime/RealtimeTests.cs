@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Chat.Frontend.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Chat.Frontend.Tests.Realtime;
 
@@ -46,6 +47,51 @@ public sealed class RealtimeTests(ChatSystemFixture fixture) : IClassFixture<Cha
             Assert.True(first.GetProperty("epoch").GetInt64() > 0);
             Assert.Equal(ann.Id, first.GetProperty("message").GetProperty("senderId").GetGuid());
         }
+    }
+
+    [Fact]
+    public async Task When_Orleans_drops_a_frontends_stream_subscription_it_subscribes_again_and_the_missed_events_arrive_in_order()
+    {
+        var (ann, ben, dm) = await PairAsync();
+        await using var benHub = await HubClient.ConnectAsync(Two, ben.Token);
+        await benHub.InvokeAsync("Resume", 0, 0);
+        await using var annHub = await HubClient.ConnectAsync(One, ann.Token);
+        await annHub.InvokeAsync("SendMessage", dm.ToString(), new { clientMessageId = "before", content = "before" });
+        await benHub.WaitForAsync(e => e.Name == "messageCreated", "the first message");
+
+        // What Orleans does after one failed delivery to a client: the subscription is gone from the pub-sub.
+        var cluster = Two.Services.GetRequiredService<IClusterClient>();
+        var frontendId = Two.Services.GetRequiredService<Chat.Frontend.Realtime.ConnectionRegistry>().FrontendId;
+        var stream = cluster.GetStreamProvider(Chat.Grains.FrontendEventStream.ProviderName)
+            .GetStream<Chat.Grains.UserEventEnvelope>(Orleans.Runtime.StreamId.Create(Chat.Grains.FrontendEventStream.Namespace, frontendId));
+        var dropped = await stream.GetAllSubscriptionHandles().WaitAsync(ChatSystem.Timeout);
+        Assert.NotEmpty(dropped);
+        foreach (var handle in dropped)
+        {
+            await handle.UnsubscribeAsync().WaitAsync(ChatSystem.Timeout);
+        }
+
+        for (var i = 1; i <= 2; i++)
+        {
+            await annHub.InvokeAsync("SendMessage", dm.ToString(), new { clientMessageId = $"after-{i}", content = $"after {i}" });
+        }
+
+        // The frontend notices the loss and subscribes again (a new subscription, not the dropped one).
+        await Eventually.TrueAsync(async () =>
+        {
+            var now = await stream.GetAllSubscriptionHandles().WaitAsync(ChatSystem.Timeout);
+            return now.Count > 0 && now.All(h => dropped.All(d => d.HandleId != h.HandleId));
+        }, "the frontend to subscribe again");
+        for (var i = 3; i <= 5; i++)
+        {
+            await annHub.InvokeAsync("SendMessage", dm.ToString(), new { clientMessageId = $"after-{i}", content = $"after {i}" });
+        }
+
+        var created = await benHub.WaitForCountAsync(e => e.Name == "messageCreated", 6, "the messages sent while the subscription was gone");
+        Assert.Equal(["before", "after 1", "after 2", "after 3", "after 4", "after 5"],
+            created.Select(e => e.Payload.GetProperty("message").GetProperty("content").GetString()));
+        var seqs = benHub.Positioned.Select(e => e.Seq).ToList();
+        Assert.Equal(seqs.Distinct().Order(), seqs);
     }
 
     [Fact]

@@ -93,10 +93,10 @@ public sealed class ClusterDomainTests(PostgresDatabaseFixture database, ITestOu
                 {
                     try
                     {
-                        // Longer than Orleans' own response timeout (30 s), so a send that waits that long ends
+                        // Longer than the client's response timeout, so a send that waits that long ends
                         // with its TimeoutException (retried below) rather than this test's timeout.
                         var result = await client.GetGrain<IConversationGrain>(conversation)
-                            .SendMessage(sender.Id, new SendMessageRequest(clientMessageId, $"message {clientMessageId}")).WaitAsync(Timeout + TimeSpan.FromSeconds(15));
+                            .SendMessage(sender.Id, new SendMessageRequest(clientMessageId, $"message {clientMessageId}")).WaitAsync(ProcessCluster.ResponseTimeout + Timeout);
                         acknowledged[clientMessageId] = (conversation, result.Message.Id, result.Message.Seq);
                         break;
                     }

@@ -4,6 +4,7 @@ using Chat.Silo.Hosting;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
 using Xunit;
 
 namespace Chat.Grains.Tests.Hosting;
@@ -44,20 +45,48 @@ public sealed class SiloHostTests(PostgresDatabaseFixture database) : IClassFixt
     }
 
     [Fact]
-    public async Task Ready_answers_503_while_live_answers_200_when_the_database_becomes_unreachable()
+    public async Task Ready_answers_503_while_live_answers_200_when_the_database_becomes_unreachable_and_200_again_once_it_is_back()
     {
         // The silo needs its database to start (migrations); losing it afterwards makes it unready, not dead.
         var connectionString = await database.Server.CreateDatabaseAsync("silo_outage").WaitAsync(Timeout);
+        var name = new Npgsql.NpgsqlConnectionStringBuilder(connectionString).Database!;
         await using var factory = CreateFactory(connectionString);
         using var client = factory.CreateClient();
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/ready").WaitAsync(Timeout)).StatusCode);
 
-        await database.Server.DropDatabaseAsync(new Npgsql.NpgsqlConnectionStringBuilder(connectionString).Database!).WaitAsync(Timeout);
-        var live = await client.GetAsync("/health/live").WaitAsync(Timeout);
-        var ready = await client.GetAsync("/health/ready").WaitAsync(Timeout);
+        try
+        {
+            await AdminAsync($"ALTER DATABASE \"{name}\" WITH ALLOW_CONNECTIONS false",
+                $"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'");
+            var live = await client.GetAsync("/health/live").WaitAsync(Timeout);
+            var ready = await client.GetAsync("/health/ready").WaitAsync(Timeout);
 
-        Assert.Equal(HttpStatusCode.OK, live.StatusCode);
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+            Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        }
+        finally
+        {
+            // Back before the silo stops: it leaves the membership table gracefully.
+            await AdminAsync($"ALTER DATABASE \"{name}\" WITH ALLOW_CONNECTIONS true");
+        }
+
+        var deadline = DateTime.UtcNow + Timeout;
+        while ((await client.GetAsync("/health/ready").WaitAsync(Timeout)).StatusCode != HttpStatusCode.OK)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "ready again once the database is back");
+            await Task.Delay(100);
+        }
+    }
+
+    private async Task AdminAsync(params string[] statements)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(database.Server.ConnectionString);
+        await connection.OpenAsync().WaitAsync(Timeout);
+        foreach (var sql in statements)
+        {
+            await using var command = new Npgsql.NpgsqlCommand(sql, connection);
+            await command.ExecuteNonQueryAsync().WaitAsync(Timeout);
+        }
     }
 
     [Fact]
@@ -94,7 +123,7 @@ public sealed class SiloHostTests(PostgresDatabaseFixture database) : IClassFixt
         var equal = await HostStartup.StartFailureAsync(builder => builder.AddChatSiloHost(), app => app.MapChatSiloEndpoints(), settings);
 
         Assert.NotNull(outOfRange);
-        Assert.True(HostStartup.AllMessages(outOfRange).Contains("Chat:Silo:SiloPort must be between 1 and 65535", StringComparison.Ordinal), outOfRange.ToString());
+        Assert.Contains("Chat:Silo:SiloPort must be between 1 and 65535", HostStartup.AllMessages(outOfRange), StringComparison.Ordinal);
         Assert.NotNull(equal);
         Assert.Contains("Chat:Silo:SiloPort and Chat:Silo:GatewayPort must differ", HostStartup.AllMessages(equal), StringComparison.Ordinal);
     }
@@ -115,6 +144,7 @@ public sealed class SiloHostTests(PostgresDatabaseFixture database) : IClassFixt
     }
 
     private static WebApplicationFactory<Program> CreateFactory(string connectionString) =>
-        new WebApplicationFactory<Program>().WithWebHostBuilder(builder =>
-            builder.ConfigureAppConfiguration((_, configuration) => configuration.AddInMemoryCollection(SiloSettings(connectionString))));
+        new WebApplicationFactory<Program>().WithWebHostBuilder(builder => builder
+            .ConfigureAppConfiguration((_, configuration) => configuration.AddInMemoryCollection(SiloSettings(connectionString)))
+            .ConfigureLogging(logging => logging.ClearProviders()));
 }

@@ -18,6 +18,9 @@ public sealed class ProcessCluster : IAsyncDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(120);
 
+    /// <summary>The client's response timeout.</summary>
+    public static readonly TimeSpan ResponseTimeout = TimeSpan.FromSeconds(10);
+
     /// <summary>What every test silo process gets, as <see cref="ChatSilo.DefaultConfiguration"/> in process.</summary>
     private static readonly Dictionary<string, string> DefaultEnvironment = new()
     {
@@ -98,7 +101,10 @@ public sealed class ProcessCluster : IAsyncDisposable
                 o.ClusterId = ClusterId;
                 o.ServiceId = new ChatSiloOptions().ServiceId;
             })
-            .Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(2)));
+            .Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(2))
+            // A call whose request was on its way to a silo when it was SIGKILLed gets no answer: it
+            // ends with this timeout (Orleans' default is 30 s) and the caller retries.
+            .Configure<ClientMessagingOptions>(o => o.ResponseTimeout = ResponseTimeout));
         _client = builder.Build();
         await _client.StartAsync().WaitAsync(StartTimeout);
     }
