@@ -6,8 +6,9 @@ using Orleans.Streams;
 namespace Chat.Frontend.Realtime;
 
 /// <summary>
-/// This frontend's one subscription to its Orleans stream (<c>frontend-events/{frontendId}</c>),
-/// on which the user grains send the events of every user connected here. Orleans forgets a
+/// This frontend's subscriptions to its Orleans streams (<c>frontend-events/{frontendId}/{shard}</c>,
+/// <see cref="FrontendEventStream.Shards"/> of them), on which the user grains send the events of
+/// every user connected here. Orleans forgets a
 /// client's subscription after a failed delivery and a client must re-attach its observers after a
 /// gateway loss, so the subscription is checked every <c>Chat:Frontend:SubscriptionCheckInterval</c>
 /// and at once when the gateway count changes; after a gateway change every user's feed also
@@ -18,10 +19,10 @@ internal sealed class FrontendEventSubscription(
     ConnectionRegistry registry,
     ClusterConnectionState connection,
     IOptions<FrontendOptions> options,
-    ILogger<FrontendEventSubscription> logger) : BackgroundService, IAsyncObserver<UserEventEnvelope>
+    ILogger<FrontendEventSubscription> logger) : BackgroundService, IAsyncObserver<UserEventBatch>
 {
     private readonly SemaphoreSlim _changed = new(0);
-    private bool _attached;
+    private readonly HashSet<int> _attached = [];
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -66,48 +67,74 @@ internal sealed class FrontendEventSubscription(
 
     private void OnGatewaysChanged() => _changed.Release();
 
-    private IAsyncStream<UserEventEnvelope> Stream() =>
+    private IAsyncStream<UserEventBatch> Stream(int shard) =>
         cluster.GetStreamProvider(FrontendEventStream.ProviderName)
-            .GetStream<UserEventEnvelope>(StreamId.Create(FrontendEventStream.Namespace, FrontendEventStream.KeyOf(registry.FrontendId)));
+            .GetStream<UserEventBatch>(StreamId.Create(FrontendEventStream.Namespace, FrontendEventStream.KeyOf(registry.FrontendId, shard)));
 
-    /// <summary>Subscribes when the pub-sub has no subscription of this frontend (any more); true when it had to.</summary>
+    /// <summary>Subscribes each stream the pub-sub has no subscription of (any more); true when one had been lost.</summary>
     private async Task<bool> EnsureSubscribedAsync(bool reattach)
     {
-        var stream = Stream();
+        var lost = await Task.WhenAll(Enumerable.Range(0, FrontendEventStream.Shards).Select(shard => EnsureSubscribedAsync(shard, reattach)));
+        return lost.Any(l => l);
+    }
+
+    private async Task<bool> EnsureSubscribedAsync(int shard, bool reattach)
+    {
+        var stream = Stream(shard);
         var handles = await stream.GetAllSubscriptionHandles();
+        bool first;
+        lock (_attached)
+        {
+            first = !_attached.Contains(shard);
+        }
+
         if (handles.Count == 0)
         {
-            var first = !_attached;
             await stream.SubscribeAsync(this);
-            _attached = true;
-            FrontendLog.Subscribed(logger, registry.FrontendId, first ? "new subscription" : "subscription lost, subscribed again");
+            MarkAttached(shard);
+            if (!first)
+            {
+                FrontendLog.Subscribed(logger, FrontendEventStream.KeyOf(registry.FrontendId, shard), "subscription lost, subscribed again");
+            }
+
             return !first;
         }
 
-        if (reattach || !_attached)
+        if (reattach || first)
         {
             foreach (var handle in handles)
             {
                 await handle.ResumeAsync(this);
             }
 
-            _attached = true;
-            FrontendLog.Subscribed(logger, registry.FrontendId, "observer re-attached");
+            MarkAttached(shard);
+            FrontendLog.Subscribed(logger, FrontendEventStream.KeyOf(registry.FrontendId, shard), "observer re-attached");
         }
 
         return false;
     }
 
-    public async Task OnNextAsync(UserEventEnvelope item, StreamSequenceToken? token = null)
+    private void MarkAttached(int shard)
     {
-        try
+        lock (_attached)
         {
-            await registry.DispatchAsync(item);
+            _attached.Add(shard);
         }
-        catch (Exception exception) when (exception is not OutOfMemoryException)
+    }
+
+    public async Task OnNextAsync(UserEventBatch item, StreamSequenceToken? token = null)
+    {
+        foreach (var envelope in item.Events)
         {
-            // Never fail the delivery: Orleans would drop this subscription for good.
-            FrontendLog.DispatchFailed(logger, item.UserId, exception.Message);
+            try
+            {
+                await registry.DispatchAsync(envelope);
+            }
+            catch (Exception exception) when (exception is not OutOfMemoryException)
+            {
+                // Never fail the delivery: Orleans would drop this subscription for good.
+                FrontendLog.DispatchFailed(logger, envelope.UserId, exception.Message);
+            }
         }
     }
 
@@ -130,10 +157,13 @@ internal sealed class FrontendEventSubscription(
         try
         {
             // This frontend's id dies with the process: leave no subscription behind in the pub-sub store.
-            foreach (var handle in await Stream().GetAllSubscriptionHandles().WaitAsync(TimeSpan.FromSeconds(3), cancellationToken))
+            await Task.WhenAll(Enumerable.Range(0, FrontendEventStream.Shards).Select(async shard =>
             {
-                await handle.UnsubscribeAsync().WaitAsync(TimeSpan.FromSeconds(3), cancellationToken);
-            }
+                foreach (var handle in await Stream(shard).GetAllSubscriptionHandles().WaitAsync(TimeSpan.FromSeconds(3), cancellationToken))
+                {
+                    await handle.UnsubscribeAsync().WaitAsync(TimeSpan.FromSeconds(3), cancellationToken);
+                }
+            })).WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {

@@ -201,6 +201,14 @@ public sealed record PositionedEvent(EventPosition Position, UserEvent Event);
 public sealed record UserEventEnvelope(Guid UserId, EventPosition? Position, UserEvent Event);
 
 /// <summary>
+/// What one stream event carries: the envelopes sent to one of a frontend's streams while the
+/// previous batch was on its way (a silo batches them, so a message to a 500-member group is a few
+/// stream events per frontend, not a thousand). In order per user.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("chat.UserEventBatch")]
+public sealed record UserEventBatch(ImmutableArray<UserEventEnvelope> Events);
+
+/// <summary>
 /// The answer to "what came after this position": the events in order, or <see cref="TooOld"/> when
 /// the position is of another epoch or older than the replay buffer (the client must resync).
 /// <see cref="Latest"/> is the log's newest position either way.
@@ -208,15 +216,37 @@ public sealed record UserEventEnvelope(Guid UserId, EventPosition? Position, Use
 [GenerateSerializer, Immutable, Alias("chat.EventReplay")]
 public sealed record EventReplay(EventPosition Latest, bool TooOld, ImmutableArray<PositionedEvent> Events);
 
-/// <summary>The Orleans streams that carry user events to frontends.</summary>
+/// <summary>
+/// The Orleans streams that carry user events to frontends: each frontend process has
+/// <see cref="Shards"/> streams, and a user's events always go to the same one of them (the user's
+/// order holds), so a frontend's events are delivered by several pulling agents in parallel rather
+/// than one at a time through a single subscription.
+/// </summary>
 public static class FrontendEventStream
 {
     /// <summary>The stream provider's name (silos and clients register it under this name).</summary>
     public const string ProviderName = "chat-events";
 
-    /// <summary>The stream namespace: one stream per frontend process.</summary>
+    /// <summary>The stream namespace.</summary>
     public const string Namespace = "frontend-events";
 
-    /// <summary>The stream key of a frontend instance (its id).</summary>
-    public static string KeyOf(string frontendId) => frontendId;
+    /// <summary>Streams per frontend process.</summary>
+    public const int Shards = 16;
+
+    /// <summary>The key of the stream of <paramref name="frontendId"/> that carries <paramref name="userId"/>'s events.</summary>
+    public static string KeyOf(string frontendId, Guid userId) => KeyOf(frontendId, ShardOf(userId));
+
+    /// <summary>The key of one of a frontend's streams.</summary>
+    public static string KeyOf(string frontendId, int shard) => $"{frontendId}/{shard}";
+
+    /// <summary>The keys of all of a frontend's streams.</summary>
+    public static IEnumerable<string> KeysOf(string frontendId) => Enumerable.Range(0, Shards).Select(shard => KeyOf(frontendId, shard));
+
+    /// <summary>The shard of a user: stable across processes (from the id's bytes).</summary>
+    public static int ShardOf(Guid userId)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        userId.TryWriteBytes(bytes);
+        return (int)(System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(bytes) % Shards);
+    }
 }

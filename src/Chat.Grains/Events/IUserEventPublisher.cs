@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
-using Microsoft.Extensions.DependencyInjection;
-using Orleans.Streams;
 
 namespace Chat.Grains.Events;
 
@@ -15,36 +13,6 @@ public interface IUserEventPublisher
 {
     /// <summary>Sends <paramref name="envelope"/> to each of <paramref name="frontends"/>.</summary>
     Task PublishAsync(IReadOnlyCollection<string> frontends, UserEventEnvelope envelope);
-}
-
-/// <summary>Publishes on the stream <c>frontend-events/{frontendId}</c> of each frontend.</summary>
-internal sealed class StreamUserEventPublisher(IServiceProvider services) : IUserEventPublisher
-{
-    private readonly Lazy<IStreamProvider> _streams = new(() => services.GetRequiredKeyedService<IStreamProvider>(FrontendEventStream.ProviderName));
-
-    public Task PublishAsync(IReadOnlyCollection<string> frontends, UserEventEnvelope envelope)
-    {
-        if (frontends.Count == 0)
-        {
-            return Task.CompletedTask;
-        }
-
-        if (frontends.Count == 1)
-        {
-            return StreamOf(frontends.First()).OnNextAsync(envelope);
-        }
-
-        var sends = new List<Task>(frontends.Count);
-        foreach (var frontend in frontends)
-        {
-            sends.Add(StreamOf(frontend).OnNextAsync(envelope));
-        }
-
-        return Task.WhenAll(sends);
-    }
-
-    private IAsyncStream<UserEventEnvelope> StreamOf(string frontendId) =>
-        _streams.Value.GetStream<UserEventEnvelope>(StreamId.Create(FrontendEventStream.Namespace, FrontendEventStream.KeyOf(frontendId)));
 }
 
 /// <summary>An event as recorded by <see cref="RecordingUserEventPublisher"/>.</summary>

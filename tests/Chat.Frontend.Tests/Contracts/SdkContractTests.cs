@@ -245,7 +245,7 @@ public sealed class SdkContractTests
         typeof(Server.ConversationNotice), typeof(Server.MessageNotice), typeof(Server.ReadNotice), typeof(Server.DeliveredMark), typeof(Server.SessionInfo),
         typeof(Server.SessionRevokedEvent),
         // The user event log and the frontends' streams: positions reach clients inside each event, not as these records.
-        typeof(Server.UserEventEnvelope), typeof(Server.PositionedEvent), typeof(Server.EventReplay),
+        typeof(Server.UserEventEnvelope), typeof(Server.UserEventBatch), typeof(Server.PositionedEvent), typeof(Server.EventReplay),
     ];
 
     /// <summary>SDK records built by the SDK itself (from status codes, headers, bytes, its own state), not read from JSON.</summary>

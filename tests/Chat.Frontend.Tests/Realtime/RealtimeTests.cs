@@ -63,7 +63,7 @@ public sealed class RealtimeTests(ChatSystemFixture fixture) : IClassFixture<Cha
         var cluster = Two.Services.GetRequiredService<IClusterClient>();
         var frontendId = Two.Services.GetRequiredService<Chat.Frontend.Realtime.ConnectionRegistry>().FrontendId;
         var stream = cluster.GetStreamProvider(Chat.Grains.FrontendEventStream.ProviderName)
-            .GetStream<Chat.Grains.UserEventEnvelope>(Orleans.Runtime.StreamId.Create(Chat.Grains.FrontendEventStream.Namespace, frontendId));
+            .GetStream<Chat.Grains.UserEventBatch>(Orleans.Runtime.StreamId.Create(Chat.Grains.FrontendEventStream.Namespace, Chat.Grains.FrontendEventStream.KeyOf(frontendId, ben.Id)));
         var dropped = await stream.GetAllSubscriptionHandles().WaitAsync(ChatSystem.Timeout);
         Assert.NotEmpty(dropped);
         foreach (var handle in dropped)
