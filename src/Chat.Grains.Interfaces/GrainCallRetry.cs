@@ -19,7 +19,7 @@ public static class GrainCallRetry
 {
     /// <summary>
     /// Budget of an idempotent send: room for one response timeout of the frontends' cluster client
-    /// (10 s, see the frontend's client configuration) and a retry after it.
+    /// (5 s, see the frontend's client configuration) and retries after it.
     /// </summary>
     public static readonly TimeSpan SendBudget = TimeSpan.FromSeconds(25);
 

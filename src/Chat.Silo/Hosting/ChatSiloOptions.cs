@@ -43,3 +43,14 @@ public sealed class ChatSiloOptions : ChatClusterOptions, IValidatableObject
         }
     }
 }
+
+/// <summary>How operators reach this silo's HTTP side. Section <c>Chat:Cluster</c>.</summary>
+public sealed class SiloHttpOptions
+{
+    /// <summary>Configuration section.</summary>
+    public const string SectionName = "Chat:Cluster";
+
+    /// <summary>This silo's HTTP base URL (health, metrics, status, dashboard), shown in <c>/status</c>. Optional.</summary>
+    [Url(ErrorMessage = "Chat:Cluster:HttpUrl must be an absolute URL.")]
+    public string? HttpUrl { get; set; }
+}

@@ -24,6 +24,7 @@ public static partial class SiloHostingExtensions
         DbProviderFactories.RegisterFactory(OrleansConfiguration.Invariant, Npgsql.NpgsqlFactory.Instance);
         services.AddChatServiceDefaults();
         services.AddOptions<ChatSiloOptions>().BindConfiguration(ChatSiloOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<SiloHttpOptions>().BindConfiguration(SiloHttpOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddHealthChecks().AddCheck<SiloReadinessCheck>("cluster", tags: [ChatHealthChecks.ReadyTag]);
 
         // Before Orleans: hosted services start in order, and the providers read their queries at start.

@@ -7,7 +7,7 @@ namespace Chat.Silo.Hosting;
 internal static class SiloStatusEndpoint
 {
     public static async Task<IResult> GetAsync(
-        IOptions<ChatSiloOptions> options, ILocalSiloDetails local, IClusterMembershipService membership, IGrainFactory grains)
+        IOptions<ChatSiloOptions> options, IOptions<SiloHttpOptions> http, ILocalSiloDetails local, IClusterMembershipService membership, IGrainFactory grains)
     {
         var snapshot = membership.CurrentSnapshot;
         var self = snapshot.GetSiloStatus(local.SiloAddress);
@@ -29,6 +29,7 @@ internal static class SiloStatusEndpoint
             address = local.SiloAddress.ToString(),
             siloPort = options.Value.SiloPort,
             gatewayPort = options.Value.GatewayPort,
+            httpUrl = http.Value.HttpUrl,
             status = self.ToString(),
             membershipVersion = snapshot.Version.Value,
             activeSilos = snapshot.Members.Values.Where(m => m.Status == Orleans.Runtime.SiloStatus.Active).Select(m => $"{m.Name} {m.SiloAddress}"),

@@ -202,11 +202,13 @@ export class ChatSystem {
   async startSilo({ demo = false } = {}) {
     const n = this.silos.length + 1;
     const port = await freePort();
+    const siloPort = await freePort();
+    const gatewayPort = await freePort();
     const silo = new HostProcess(
       `silo-${n}`,
       SILO_DLL,
       `http://127.0.0.1:${port}`,
-      { ...this.common, Chat__Silo__Name: `silo-${n}`, Chat__Cluster__HttpUrl: `http://127.0.0.1:${port}`, Chat__Demo__Load: demo ? 'true' : 'false' },
+      { ...this.common, Chat__Silo__Name: `silo-${n}`, Chat__Silo__SiloPort: `${siloPort}`, Chat__Silo__GatewayPort: `${gatewayPort}`, Chat__Cluster__HttpUrl: `http://127.0.0.1:${port}`, Chat__Demo__Load: demo ? 'true' : 'false' },
       this.logDir,
     );
     this.silos.push(silo);
