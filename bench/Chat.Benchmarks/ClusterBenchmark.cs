@@ -1,3 +1,4 @@
+using Chat.Testing;
 using System.Data.Common;
 using System.Diagnostics;
 using System.Globalization;

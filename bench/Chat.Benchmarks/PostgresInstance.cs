@@ -1,3 +1,4 @@
+using Chat.Testing;
 using System.Diagnostics;
 using System.Globalization;
 using Npgsql;

@@ -42,14 +42,15 @@ internal static class ErrorMapper
     /// </summary>
     private static bool IsDatabaseUnavailable(Exception exception) => exception switch
     {
-        // Rebuilt on this side of the wire, a PostgresException may have lost its SqlState: not "down" then.
-        Npgsql.PostgresException { SqlState: { } state } => state.StartsWith("08", StringComparison.Ordinal)
-            || state.StartsWith("57", StringComparison.Ordinal) || state == "53300",
-        Npgsql.PostgresException => false,
+        // Rebuilt on this side of the wire a PostgresException has lost its SqlState, but its message starts with it ("57P01: …").
+        Npgsql.PostgresException postgres => IsConnectionState(postgres.SqlState ?? (postgres.Message.Length > 5 && postgres.Message[5] == ':' ? postgres.Message[..5] : "")),
         Npgsql.NpgsqlException => true,
         Orleans.Serialization.UnavailableExceptionFallbackException { ExceptionType: { } type } => type.StartsWith("Npgsql.NpgsqlException", StringComparison.Ordinal),
         _ => false,
     };
+
+    private static bool IsConnectionState(string state) =>
+        state.StartsWith("08", StringComparison.Ordinal) || state.StartsWith("57", StringComparison.Ordinal) || state == "53300";
 
     /// <summary>The error of a bare status code.</summary>
     public static MappedError FromStatus(int status) => status switch
