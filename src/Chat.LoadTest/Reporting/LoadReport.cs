@@ -77,6 +77,9 @@ public sealed record LoadReport
     /// <summary>Time to connect every user (the ramp-up), in seconds.</summary>
     public double ConnectSeconds { get; init; }
 
+    /// <summary>What the load generator's own memory grew by per connection while connecting (null when nothing connected).</summary>
+    public ClientMemory? ClientMemory { get; init; }
+
     /// <summary>Reconnects during the run.</summary>
     public long Reconnects { get; init; }
 
@@ -125,3 +128,26 @@ public sealed record WorkloadDescription(
     double ReadProbability,
     int MessageSize,
     double RampUpPerSecond);
+
+/// <summary>
+/// The load generator's memory growth from before the first connect to after the last, divided by the
+/// connections opened: what one client connection costs in the generator process.
+/// </summary>
+/// <param name="Connections">Connections the growth is divided by.</param>
+/// <param name="ManagedBytesPerConnection">Growth of the managed heap after a full GC, per connection.</param>
+/// <param name="WorkingSetBytesPerConnection">Growth of the process's working set, per connection.</param>
+public sealed record ClientMemory(int Connections, long ManagedBytesPerConnection, long WorkingSetBytesPerConnection)
+{
+    /// <summary>Combines the figures of several generator processes, weighted by their connections.</summary>
+    public static ClientMemory? Merge(IEnumerable<ClientMemory?> parts)
+    {
+        var present = parts.OfType<ClientMemory>().Where(p => p.Connections > 0).ToList();
+        var connections = present.Sum(p => p.Connections);
+        return connections == 0
+            ? null
+            : new ClientMemory(
+                connections,
+                present.Sum(p => p.ManagedBytesPerConnection * p.Connections) / connections,
+                present.Sum(p => p.WorkingSetBytesPerConnection * p.Connections) / connections);
+    }
+}

@@ -55,6 +55,7 @@ public static class ReportMerger
             EndToEndLatencyMs = LatencySummary.Of(endToEnd),
             ConnectLatencyMs = LatencySummary.Of(connect),
             ConnectSeconds = reports.Max(r => r.ConnectSeconds),
+            ClientMemory = ClientMemory.Merge(reports.Select(r => r.ClientMemory)),
             Reconnects = reports.Sum(r => r.Reconnects),
             Resyncs = reports.Sum(r => r.Resyncs),
             DeliveriesCaughtUp = reports.Sum(r => r.DeliveriesCaughtUp),

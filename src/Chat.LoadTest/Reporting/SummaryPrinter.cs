@@ -22,6 +22,7 @@ public static class SummaryPrinter
             $"  ack latency   {Format(report.AckLatencyMs)}",
             $"  end-to-end    {Format(report.EndToEndLatencyMs)}",
             $"  connect       {Format(report.ConnectLatencyMs)}",
+            $"  client memory {(report.ClientMemory is { } m ? $"{m.ManagedBytesPerConnection / 1024.0:N1} KB managed, {m.WorkingSetBytesPerConnection / 1024.0:N1} KB working set per connection ({m.Connections:N0} connections)" : "n/a")}",
             $"  reconnects    {report.Reconnects:N0}, resyncs {report.Resyncs:N0} ({report.DeliveriesCaughtUp:N0} deliveries caught up from history)",
             $"  errors        {(report.Errors.Count == 0 ? "none" : string.Join(", ", report.Errors.Select(e => $"{e.Key} {e.Value:N0}")))}",
         };

@@ -88,10 +88,12 @@ internal sealed class LoadRunner(LoadTestOptions options, ILoggerFactory loggers
         try
         {
             _phase = "connecting";
+            var before = MemorySample.Take();
             var connectWatch = Stopwatch.StartNew();
             await ConnectAllAsync(users, http, cancellationToken);
             var connectSeconds = connectWatch.Elapsed.TotalSeconds;
             var connectedAtStart = ConnectedCount;
+            var clientMemory = MemorySample.Take().PerConnectionSince(before, connectedAtStart);
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{Tag}Connected {connectedAtStart:N0} of {users.Length:N0} users in {connectSeconds:0.##} s"));
 
@@ -107,7 +109,7 @@ internal sealed class LoadRunner(LoadTestOptions options, ILoggerFactory loggers
 
             await ticker.CancelAsync();
             await progress;
-            return BuildReport(world, users.Length, connectedAtStart, connectSeconds, startedAt, duration);
+            return BuildReport(world, users.Length, connectedAtStart, connectSeconds, startedAt, duration) with { ClientMemory = clientMemory };
         }
         finally
         {
@@ -122,6 +124,20 @@ internal sealed class LoadRunner(LoadTestOptions options, ILoggerFactory loggers
                 }
             });
         }
+    }
+
+    /// <summary>The generator's managed heap (after a full collection) and working set at one moment.</summary>
+    private readonly record struct MemorySample(long Managed, long WorkingSet)
+    {
+        public static MemorySample Take()
+        {
+            var managed = GC.GetTotalMemory(forceFullCollection: true);
+            using var process = Process.GetCurrentProcess();
+            return new MemorySample(managed, process.WorkingSet64);
+        }
+
+        public ClientMemory? PerConnectionSince(MemorySample before, int connections) =>
+            connections == 0 ? null : new ClientMemory(connections, (Managed - before.Managed) / connections, (WorkingSet - before.WorkingSet) / connections);
     }
 
     private string Tag => options.ProcessCount > 1 ? $"[p{options.ProcessIndex}] " : "";
